@@ -16,8 +16,22 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD
 
 from kg.errors import KgError, Problem
-from kg.namespaces import (ACTOR, BATCH, BODY, CASE, CAT, EVID, GRAPH, MECH, PLACE, PTYPE,
-                           REGION, RKG, SRC, bind_prefixes)
+from kg.namespaces import (
+    ACTOR,
+    BATCH,
+    BODY,
+    CASE,
+    CAT,
+    EVID,
+    GRAPH,
+    MECH,
+    PLACE,
+    PTYPE,
+    REGION,
+    RKG,
+    SRC,
+    bind_prefixes,
+)
 from kg.places import Gazetteer, Place
 from kg.rdfio import new_graph, parse_turtle
 from kg.records import Case, KnownIds, Span, load_cases
@@ -89,11 +103,17 @@ class Paths:
         return self.root / "ontology" / "qc"
 
     def check(self) -> None:
-        missing = [p for p in (self.sources, self.cases, self.vocab, self.ontology)
-                   if not p.exists()]
+        missing = [
+            p for p in (self.sources, self.cases, self.vocab, self.ontology) if not p.exists()
+        ]
         if missing:
-            raise KgError(Problem(str(missing[0]), "not found",
-                                  hint="run from the project root or pass --root DIR"))
+            raise KgError(
+                Problem(
+                    str(missing[0]),
+                    "not found",
+                    hint="run from the project root or pass --root DIR",
+                )
+            )
 
 
 @dataclass
@@ -347,7 +367,21 @@ def to_turtle(result: Build) -> bytes:
 
 
 def to_trig(result: Build) -> bytes:
-    return result.dataset.serialize(format="trig", encoding="utf-8")
+    """TriG with the named graphs in IRI order (rdflib's own order follows hash seeds)."""
+    prefixes: set[str] = set()
+    blocks = []
+    for graph in sorted(result.dataset.graphs(), key=lambda g: str(g.identifier)):
+        if not len(graph):
+            continue
+        named = new_graph()
+        for triple in graph:
+            named.add(triple)
+        lines = named.serialize(format="turtle").splitlines()
+        prefixes.update(line for line in lines if line.startswith("@prefix"))
+        body = [f"    {line}" if line else "" for line in lines if not line.startswith("@prefix")]
+        blocks.append(f"<{graph.identifier}> {{\n" + "\n".join(body).strip("\n") + "\n}\n")
+    text = "\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)
+    return text.encode("utf-8")
 
 
 def output_files(result: Build, out: Path) -> list[tuple[Path, bytes]]:

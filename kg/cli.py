@@ -13,8 +13,12 @@ from kg import __version__
 from kg.errors import KgError
 
 ROOT_OPTION = click.option(
-    "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-    show_default=True, help="Project folder holding data/ and ontology/.")
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Project folder holding data/ and ontology/.",
+)
 
 
 class _Group(click.Group):
@@ -41,8 +45,13 @@ def main() -> None:
 
 @main.command()
 @ROOT_OPTION
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-              show_default=True, help="Folder for the output files.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder for the output files.",
+)
 @click.option("--no-validate", is_flag=True, help="Skip validation (not recommended).")
 def build(root: Path, out: Path, no_validate: bool) -> None:
     """Build the graph from data/, validate it, and write Turtle and TriG.
@@ -61,8 +70,10 @@ def build(root: Path, out: Path, no_validate: bool) -> None:
             sys.exit(1)
     written = write_build(result, out)
     stats = len(result.union())
-    click.echo(f"built {len(result.inputs.cases)} cases, {stats} triples "
-               f"in {time.perf_counter() - started:.2f} s")
+    click.echo(
+        f"built {len(result.inputs.cases)} cases, {stats} triples "
+        f"in {time.perf_counter() - started:.2f} s"
+    )
     for path in written:
         click.echo(f"  wrote {path}")
 
@@ -82,8 +93,14 @@ def validate(root: Path) -> None:
 
 @main.command()
 @ROOT_OPTION
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 def stats(root: Path, fmt: str) -> None:
     """Count triples, named graphs and instances per class."""
     from kg.build import build as build_dataset
@@ -103,3 +120,7 @@ def stats(root: Path, fmt: str) -> None:
     click.echo("classes:")
     for name, n in result["classes"].items():
         click.echo(f"  {n:>7}  {name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from typing import Any, NoReturn
 
 from kg.errors import KgError, Problem
-from kg.yamlstrict import LocatedDict
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _MISSING = object()
@@ -34,9 +33,13 @@ class Fields:
         if not isinstance(data, dict):
             where = path or "the file"
             raise KgError(
-                Problem(file, f"{where} must be a mapping of keys to values, "
-                        f"found {type(data).__name__}", path, line,
-                        "see data/cases/README.md for the record format")
+                Problem(
+                    file,
+                    f"{where} must be a mapping of keys to values, found {type(data).__name__}",
+                    path,
+                    line,
+                    "see data/cases/README.md for the record format",
+                )
             )
         self.data = data
         self.line = getattr(data, "line", line)
@@ -68,8 +71,11 @@ class Fields:
         if value is default and default is not _MISSING:
             return value
         if not isinstance(value, str):
-            self.fail(key, f"expected text, found {type(value).__name__} {value!r}",
-                      f"quote the value: {key}: \"{value}\"")
+            self.fail(
+                key,
+                f"expected text, found {type(value).__name__} {value!r}",
+                f'quote the value: {key}: "{value}"',
+            )
         if not value.strip():
             self.fail(key, "must not be empty")
         return value
@@ -77,8 +83,11 @@ class Fields:
     def slug(self, key: str, default: Any = _MISSING) -> Any:
         value = self.text(key, default)
         if value is not default and not _SLUG.match(value):
-            self.fail(key, f"{value!r} is not a valid id",
-                      "use lower-case letters, digits and single hyphens, e.g. gd-b3-01")
+            self.fail(
+                key,
+                f"{value!r} is not a valid id",
+                "use lower-case letters, digits and single hyphens, e.g. gd-b3-01",
+            )
         return value
 
     def choice(self, key: str, choices: Iterable[str], default: Any = _MISSING) -> Any:
@@ -94,8 +103,11 @@ class Fields:
         if value is default and default is not _MISSING:
             return value
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(key, f"expected a whole number, found {type(value).__name__} {value!r}",
-                      "write digits only, without quotes or leading zeros")
+            self.fail(
+                key,
+                f"expected a whole number, found {type(value).__name__} {value!r}",
+                "write digits only, without quotes or leading zeros",
+            )
         if minimum is not None and value < minimum:
             self.fail(key, f"must be at least {minimum}, found {value}")
         return value
@@ -103,8 +115,11 @@ class Fields:
     def number(self, key: str) -> int | float:
         value = self.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(key, f"expected a number, found {type(value).__name__} {value!r}",
-                      "write a plain number: 100万元 is 1000000")
+            self.fail(
+                key,
+                f"expected a number, found {type(value).__name__} {value!r}",
+                "write a plain number: 100万元 is 1000000",
+            )
         return value
 
     def date(self, key: str) -> str:
@@ -112,7 +127,7 @@ class Fields:
         try:
             dt.date.fromisoformat(value)
         except ValueError:
-            self.fail(key, f"{value!r} is not a date", "write it as \"YYYY-MM-DD\"")
+            self.fail(key, f"{value!r} is not a date", 'write it as "YYYY-MM-DD"')
         return value
 
     def sub(self, key: str) -> Fields:
@@ -122,8 +137,11 @@ class Fields:
     def items(self, key: str, required: bool = True) -> list[Fields]:
         value = self.get(key, _MISSING if required else [])
         if not isinstance(value, list):
-            self.fail(key, f"expected a list, found {type(value).__name__}",
-                      "start each entry with `- ` on its own line")
+            self.fail(
+                key,
+                f"expected a list, found {type(value).__name__}",
+                "start each entry with `- ` on its own line",
+            )
         if required and not value:
             self.fail(key, "the list must not be empty")
         return [
@@ -137,5 +155,8 @@ class Fields:
         if extra:
             key = extra[0]
             known = sorted(self._used)
-            self.fail(key, f"unknown field {key!r}", suggest(key, known) or
-                      f"known fields here: {', '.join(known)}")
+            self.fail(
+                key,
+                f"unknown field {key!r}",
+                suggest(key, known) or f"known fields here: {', '.join(known)}",
+            )

@@ -22,6 +22,11 @@ def write_build(result: Build, out: Path) -> list[Path]:
     try:
         atomic_write_many(files)
     except OSError as exc:
-        raise KgError(Problem(str(out), f"cannot write the build output: {exc.strerror}",
-                              hint="check that the folder is writable")) from None
+        raise KgError(
+            Problem(
+                str(out),
+                f"cannot write the build output: {exc.strerror}",
+                hint="check that the folder is writable",
+            )
+        ) from None
     return [p for p, _ in files]

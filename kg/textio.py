@@ -30,7 +30,7 @@ def read_utf8(path: Path) -> str:
         raise KgError(
             Problem(
                 str(path),
-                f"not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 4]!r})",
+                f"not valid UTF-8 (byte {exc.start}: {data[exc.start : exc.start + 4]!r})",
                 line=line,
                 hint="re-save the file as UTF-8, e.g. `iconv -f GBK -t UTF-8 IN > OUT`",
             )

@@ -14,7 +14,7 @@ from rdflib.namespace import RDF
 
 from kg.build import Build
 from kg.errors import Problem
-from kg.namespaces import ACTOR, CAT, MECH, PLACE, PTYPE, REGION, RKG, SH, sparql_prologue
+from kg.namespaces import ACTOR, CAT, MECH, PLACE, PREFIXES, PTYPE, REGION, RKG, SH
 from kg.rdfio import parse_turtle
 from kg.textio import read_utf8
 
@@ -59,15 +59,28 @@ def check_evidence(result: Build) -> tuple[list[Problem], int]:
         for span in case.spans():
             checked += 1
             if span.end > len(text):
-                problems.append(Problem(span.file, f"offsets {span.start}-{span.end} lie beyond "
-                                        f"the end of the source ({len(text)} characters)",
-                                        span.field, span.line,
-                                        _relocate_hint(text, span.quote)))
-            elif text[span.start:span.end] != span.quote:
-                found = text[span.start:span.end]
-                problems.append(Problem(span.file, f"quote does not match the source at "
-                                        f"{span.start}-{span.end} (the source has {found!r})",
-                                        span.field, span.line, _relocate_hint(text, span.quote)))
+                problems.append(
+                    Problem(
+                        span.file,
+                        f"offsets {span.start}-{span.end} lie beyond "
+                        f"the end of the source ({len(text)} characters)",
+                        span.field,
+                        span.line,
+                        _relocate_hint(text, span.quote),
+                    )
+                )
+            elif text[span.start : span.end] != span.quote:
+                found = text[span.start : span.end]
+                problems.append(
+                    Problem(
+                        span.file,
+                        f"quote does not match the source at "
+                        f"{span.start}-{span.end} (the source has {found!r})",
+                        span.field,
+                        span.line,
+                        _relocate_hint(text, span.quote),
+                    )
+                )
     return problems, checked
 
 
@@ -86,11 +99,17 @@ def _origin(result: Build, node: object) -> tuple[str, str]:
         if node in result.origins:
             return result.origins[node]
         text = str(node)
-        for ns, where in ((MECH, paths.vocab), (ACTOR, paths.vocab), (CAT, paths.vocab),
-                          (PTYPE, paths.vocab), (REGION, paths.vocab),
-                          (PLACE, paths.places), (RKG, paths.ontology)):
+        for ns, where in (
+            (MECH, paths.vocab),
+            (ACTOR, paths.vocab),
+            (CAT, paths.vocab),
+            (PTYPE, paths.vocab),
+            (REGION, paths.vocab),
+            (PLACE, paths.places),
+            (RKG, paths.ontology),
+        ):
             if text.startswith(str(ns)):
-                return str(where), text[len(str(ns)):]
+                return str(where), text[len(str(ns)) :]
     return "graph", str(node)
 
 
@@ -99,8 +118,9 @@ def run_shacl(result: Build, data: Graph) -> list[Problem]:
     import pyshacl  # heavy import, only when validating
 
     shapes = parse_turtle(result.inputs.paths.shapes)
-    _, report_graph, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
-                                          advanced=True, allow_warnings=True)
+    _, report_graph, _ = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
     problems = []
     for res in sorted(report_graph.subjects(RDF.type, SH.ValidationResult), key=str):
         focus = report_graph.value(res, SH.focusNode)
@@ -109,26 +129,49 @@ def run_shacl(result: Build, data: Graph) -> list[Problem]:
         severity = report_graph.value(res, SH.resultSeverity)
         file, field_name = _origin(result, focus)
         prop = data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else ""
-        problems.append(Problem(
-            file, f"{message or 'shape violated'} [{data.namespace_manager.normalizeUri(focus)}"
-            f"{' ' + prop if prop else ''}]", field_name,
-            severity="error" if severity == SH.Violation else "warning"))
+        problems.append(
+            Problem(
+                file,
+                f"{message or 'shape violated'} [{data.namespace_manager.normalizeUri(focus)}"
+                f"{' ' + prop if prop else ''}]",
+                field_name,
+                severity="error" if severity == SH.Violation else "warning",
+            )
+        )
     return problems
 
 
 def run_qc(result: Build, data: Graph) -> tuple[list[Problem], int]:
-    """ODK-style quality-control queries: each must return zero rows."""
-    problems, count = [], 0
+    """ODK-style quality-control queries: each must return zero rows.
+
+    They run on Oxigraph: each is a whole-graph scan that rdflib answers 100x slower.
+    """
+    import pyoxigraph
+
     folder = result.inputs.paths.qc
-    for path in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
-        count += 1
-        rows = list(data.query(sparql_prologue() + read_utf8(path)))
+    paths = sorted(folder.glob("*.rq")) if folder.is_dir() else []
+    store = pyoxigraph.Store()
+    store.load(data.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES)
+    problems = []
+    for path in paths:
+        try:
+            rows = list(store.query(read_utf8(path), prefixes=PREFIXES))
+        except SyntaxError as exc:
+            problems.append(Problem(str(path), f"SPARQL syntax error: {exc}"))
+            continue
         for row in rows[:20]:
-            values = ", ".join(data.namespace_manager.normalizeUri(v) if isinstance(v, URIRef)
-                               else str(v) for v in row if v is not None)
-            problems.append(Problem(str(path), f"quality check failed for {values}",
-                                    hint=_description(path)))
-    return problems, count
+            values = ", ".join(_short(data, v) for v in row if v is not None)
+            problems.append(
+                Problem(str(path), f"quality check failed for {values}", hint=_description(path))
+            )
+    return problems, len(paths)
+
+
+def _short(data: Graph, term: object) -> str:
+    value = getattr(term, "value", str(term))
+    if type(term).__name__ == "NamedNode":
+        return data.namespace_manager.normalizeUri(URIRef(value))
+    return value
 
 
 def _description(path: Path) -> str:

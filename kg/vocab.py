@@ -22,7 +22,7 @@ def load_vocabulary(folder: Path) -> Graph:
 def concept_ids(graph: Graph, namespace: str) -> frozenset[str]:
     """Slugs of the skos:Concepts whose IRI lies in `namespace`."""
     return frozenset(
-        str(c)[len(namespace):]
+        str(c)[len(namespace) :]
         for c in graph.subjects(RDF.type, SKOS.Concept)
         if isinstance(c, URIRef) and str(c).startswith(namespace)
     )

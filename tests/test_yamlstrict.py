@@ -1,0 +1,78 @@
+"""The strict YAML loader: YAML 1.1 surprises, duplicates, aliases and tags are refused."""
+
+from pathlib import Path
+
+import pytest
+
+from kg.errors import KgError
+from kg.yamlstrict import load_yaml
+
+
+def _load(tmp_path: Path, text: str | bytes):
+    path = tmp_path / "r.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return load_yaml(path)
+
+
+def test_yaml11_booleans_and_octals_stay_as_written(tmp_path):
+    data = _load(tmp_path, "a: NO\nb: on\nc: 010\nd: 440604\ne: true\nf: 1.5\ng: 2020-12-31\n")
+    assert data == {
+        "a": "NO",
+        "b": "on",
+        "c": "010",
+        "d": 440604,
+        "e": True,
+        "f": 1.5,
+        "g": "2020-12-31",
+    }
+
+
+def test_duplicate_key_names_line(tmp_path):
+    with pytest.raises(KgError) as err:
+        _load(tmp_path, "id: a\ntitle: x\nid: b\n")
+    problem = err.value.problems[0]
+    assert problem.line == 3
+    assert "duplicate key 'id'" in problem.message and "line 1" in problem.message
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("a: &x [1]\nb: *x\n", "aliases"),
+        ("a: !!python/object:os.system x\n", "not allowed"),
+        ("a: !custom x\n", "not allowed"),
+        ("a: [1, 2\n", "invalid YAML"),
+    ],
+)
+def test_refused_constructs(tmp_path, text, words):
+    with pytest.raises(KgError) as err:
+        _load(tmp_path, text)
+    assert words in str(err.value)
+    assert err.value.problems[0].line is not None
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path):
+    bomb = "a: &a [x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(20)
+    )
+    with pytest.raises(KgError, match="aliases"):
+        _load(tmp_path, bomb)
+
+
+def test_non_utf8_names_file_and_line(tmp_path):
+    with pytest.raises(KgError) as err:
+        _load(tmp_path, b"a: ok\nb: " + "广东".encode("gbk") + b"\n")
+    problem = err.value.problems[0]
+    assert "not valid UTF-8" in problem.message
+    assert problem.line == 2 and problem.file.endswith("r.yaml")
+    assert "iconv" in problem.hint
+
+
+def test_bom_is_accepted(tmp_path):
+    assert _load(tmp_path, "\ufeffa: b\n") == {"a": "b"}
+
+
+def test_key_lines_are_recorded(tmp_path):
+    data = _load(tmp_path, "a: 1\nb:\n  c: 2\n")
+    assert data.key_lines == {"a": 1, "b": 2}
+    assert data["b"].key_lines == {"c": 3}
