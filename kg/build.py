@@ -50,10 +50,10 @@ BODY_CLASS = {
     "township-congress": (RKG.TownshipCongress, RKG.TownshipLevel, "congress"),
     "street-working-committee": (RKG.StreetWorkingCommittee, RKG.TownshipLevel, "wc"),
 }
-BODY_NAME = {
-    "county-standing-committee": ("人大常委会", "People's Congress Standing Committee"),
-    "township-congress": ("人大", "People's Congress"),
-    "street-working-committee": ("人大工委", "People's Congress Working Committee"),
+BODY_NAME = {  # zh suffix, en pattern ({0}: the place, {1}: its parents)
+    "county-standing-committee": ("人大常委会", "Standing Committee of the {0} People's Congress"),
+    "township-congress": ("人大", "{0} People's Congress"),
+    "street-working-committee": ("人大工委", "{0} Working Committee of the People's Congress"),
 }
 PLACE_CLASS = {
     "province": (RKG.Province, RKG.ProvincialLevel),
@@ -62,6 +62,19 @@ PLACE_CLASS = {
     "town": (RKG.TownshipLevelDivision, RKG.TownshipLevel),
     "township": (RKG.TownshipLevelDivision, RKG.TownshipLevel),
     "street": (RKG.TownshipLevelDivision, RKG.TownshipLevel),
+}
+UNIT_LABELS = {  # record unit -> (zh, en) for labels; schema:unitText keeps the code
+    "CNY": ("元", "yuan"),
+    "person": ("人", "people"),
+    "person-time": ("人次", "person-times"),
+    "item": ("件", "items"),
+    "station": ("个站", "stations"),
+    "event": ("场", "events"),
+    "group": ("个组", "groups"),
+    "percent": ("%", "percent"),
+    "point": ("分", "points"),
+    "year": ("年", "years"),
+    "time": ("次", "times"),
 }
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 VOCABULARY_GRAPH = GRAPH["vocabulary"]
@@ -266,7 +279,13 @@ class _CaseWriter:
             self.add(node, SDO.value, value)
             self.add(node, SDO.unitText, Literal(q.unit))
             self.add(node, RKG.countedThing, _lit(q.what, "zh") + _lit(q.what_en, "en"))
-            self.add(node, RDFS.label, _lit(f"{q.value:,} {q.unit}: {q.what}", "zh"))
+            zh_unit, en_unit = UNIT_LABELS[q.unit]
+            self.add(node, RDFS.label, _lit(f"{q.value:,}{zh_unit}:{q.what}", "zh"))
+            self.add(
+                node,
+                RDFS.label,
+                _lit(f"{q.value:,} {en_unit}: {q.what_en}" if q.what_en else "", "en"),
+            )
             if q.year is not None:
                 self.add(node, RKG.year, Literal(str(q.year), datatype=XSD.gYear))
             self.claim(RKG.reportsQuantity, node, q.span)
@@ -297,12 +316,13 @@ def _body_triples(g: Graph, gaz: Gazetteer, place_key: str, body_type: str) -> N
     cls, level, _ = BODY_CLASS[body_type]
     chain = gaz.chain(place_key)
     named = [p for p in reversed(chain) if p.kind != "province"]
-    zh_suffix, en_suffix = BODY_NAME[body_type]
+    zh_suffix, en_pattern = BODY_NAME[body_type]
     g.add((iri, RDF.type, cls))
     g.add((iri, RDFS.label, Literal("".join(p.name for p in named) + zh_suffix, lang="zh")))
     if all(p.en for p in named):
-        where = named[-1].en + (f", {named[-2].en}" if len(named) > 1 else "")
-        g.add((iri, RDFS.label, Literal(f"{where} {en_suffix}", lang="en")))
+        parents = ", ".join(p.en for p in reversed(named[:-1]))
+        label = en_pattern.format(named[-1].en) + (f" ({parents})" if parents else "")
+        g.add((iri, RDFS.label, Literal(label, lang="en")))
     g.add((iri, RKG.level, level))
     g.add((iri, RKG.jurisdiction, PLACE[place_key]))
 

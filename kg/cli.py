@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from kg import __version__
-from kg.errors import KgError
+from kg.errors import KgError, Problem
 
 ROOT_OPTION = click.option(
     "--root",
@@ -120,6 +120,275 @@ def stats(root: Path, fmt: str) -> None:
     click.echo("classes:")
     for name, n in result["classes"].items():
         click.echo(f"  {n:>7}  {name}")
+
+
+SELECT_FORMATS = ("table", "csv", "tsv", "json", "md")  # kg.results renders them
+GRAPH_FORMATS = ("ttl", "nt", "jsonld")
+
+
+def graph_options(command):
+    """The options every command that reads the built graph shares."""
+    command = click.option(
+        "--graph",
+        "graph_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A built graph (.trig, .ttl, .nq, .nt). Default: ROOT/build/kg.trig if it "
+        "exists, else an in-memory build from ROOT.",
+    )(command)
+    return ROOT_OPTION(command)
+
+
+def output_option(command):
+    return click.option(
+        "--out",
+        "out_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to this file (atomically) instead of standard output.",
+    )(command)
+
+
+def load_graph(root: Path, graph_file: Path | None):
+    from kg.graph import KnowledgeGraph
+
+    if graph_file is not None:
+        return KnowledgeGraph.from_file(graph_file)
+    return KnowledgeGraph.load(root)
+
+
+def emit(text: str, out_file: Path | None) -> None:
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    from kg.textio import atomic_write_text
+
+    try:
+        atomic_write_text(out_file, text)
+    except OSError as exc:
+        raise KgError(Problem(str(out_file), f"cannot write: {exc.strerror}")) from None
+    click.echo(f"wrote {out_file}", err=True)
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise KgError(
+                Problem(
+                    "--param",
+                    f"{pair!r} is not NAME=VALUE",
+                    hint="e.g. --param mechanism=liaison-station",
+                )
+            )
+        if name in out:
+            raise KgError(Problem("--param", f"{name!r} is given twice"))
+        out[name] = value
+    return out
+
+
+@main.command()
+@click.argument("sparql", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "query_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the query from a .rq file.",
+)
+@click.option("-n", "--name", help="Run a query of the named library (see --list).")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind a query variable (repeatable). Ids expand for named queries.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(SELECT_FORMATS + GRAPH_FORMATS),
+    help="SELECT: table (default), csv, tsv, json, md. CONSTRUCT/DESCRIBE: ttl "
+    "(default), nt, jsonld.",
+)
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries and exit.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Give up after this many seconds (0: no limit).",
+)
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Allow SERVICE clauses (federated queries reach the network).",
+)
+@graph_options
+@output_option
+def query(
+    sparql,
+    query_file,
+    name,
+    params,
+    fmt,
+    list_queries,
+    timeout,
+    allow_service,
+    root,
+    graph_file,
+    out_file,
+) -> None:
+    """Run a read-only SPARQL query: inline, from a file, or by name.
+
+    The project prefixes (rkg:, mech:, case:, skos:, ...) are predeclared. ASK prints
+    true or false and exits 0 or 1. Updates, SERVICE and FROM <url> are refused.
+
+    \b
+    Examples:
+      kg query --list
+      kg query --name mechanism-frequency --format md
+      kg query --name cases-with-mechanism --param mechanism=liaison-station
+      kg query 'SELECT ?c ?t WHERE { ?c a rkg:InnovationCase ; dcterms:title ?t }'
+    """
+    from kg.library import named_queries, named_query
+    from kg.results import format_ask, format_table
+
+    if list_queries:
+        for q in named_queries().values():
+            params_doc = " ".join(f"{p.name}=" for p in q.params)
+            click.echo(f"{q.name:<24} {q.title}{'  [' + params_doc + ']' if params_doc else ''}")
+        return
+    given = [x for x in (sparql, query_file, name) if x]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of: a query, -f FILE, or --name NAME")
+    pairs = _parse_params(params)
+    kg = load_graph(root, graph_file)
+    if name:
+        q = named_query(name)
+        text, where, bindings = q.text, f"{name}.rq", q.bind(pairs)
+    else:
+        from kg.sparql import term_from_param
+        from kg.textio import read_utf8
+
+        text = read_utf8(query_file) if query_file else sparql
+        where = str(query_file) if query_file else "query"
+        bindings = {k: term_from_param(k, v) for k, v in pairs.items()}
+    result = kg.query(
+        text, params=bindings, timeout=timeout or None, allow_service=allow_service, where=where
+    )
+    if isinstance(result, bool):
+        emit(format_ask(result, fmt or "table"), out_file)
+        sys.exit(0 if result else 1)
+    if hasattr(result, "variables"):
+        if fmt in GRAPH_FORMATS:
+            raise click.UsageError(
+                f"--format {fmt} is for CONSTRUCT/DESCRIBE; SELECT gives "
+                + ", ".join(SELECT_FORMATS)
+            )
+        emit(format_table(result, fmt or "table"), out_file)
+        return
+    if fmt and fmt not in GRAPH_FORMATS:
+        raise click.UsageError(
+            f"--format {fmt} is for SELECT; CONSTRUCT/DESCRIBE give " + ", ".join(GRAPH_FORMATS)
+        )
+    emit(serialize_graph(result, fmt or "ttl"), out_file)
+
+
+def serialize_graph(graph, fmt: str) -> str:
+    from kg.results import GRAPH_FORMATS as RDF_NAMES
+
+    if fmt == "jsonld":
+        from kg.namespaces import PREFIXES
+
+        return graph.serialize(format="json-ld", context=PREFIXES, indent=1, ensure_ascii=False)
+    return graph.serialize(format=RDF_NAMES[fmt])
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "md", "json"]),
+    default="table",
+    show_default=True,
+    help="Terminal table, Markdown for papers, JSON for scripts.",
+)
+@click.option(
+    "--min-cases",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="A mechanism or set recurs when at least this many cases use it.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=42,
+    show_default=True,
+    help="Seed of the community detection (same seed, same communities).",
+)
+@graph_options
+@output_option
+def patterns(fmt, min_cases, seed, root, graph_file, out_file) -> None:
+    """The cross-case report: recurring mechanisms, frequent sets, clusters, contrasts."""
+    kg = load_graph(root, graph_file)
+    report = kg.patterns(min_cases=min_cases, seed=seed)
+    text = {"table": report.to_text, "md": report.to_markdown, "json": report.to_json}[fmt]()
+    emit(text, out_file)
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/views"),
+    show_default=True,
+    help="Folder for the pages.",
+)
+@graph_options
+def render(out_dir: Path, root: Path, graph_file: Path | None) -> None:
+    """Write the interactive network views (offline HTML) and their index page."""
+    from kg.render import render_all
+
+    started = time.perf_counter()
+    pages = render_all(load_graph(root, graph_file), out_dir)
+    for page in pages:
+        if page.view is not None and page.path.parent.name != "cases":
+            click.echo(
+                f"  {page.path}  {page.size:,} bytes, {len(page.view.nodes)} nodes, "
+                f"{len(page.view.edges)} edges"
+            )
+    click.echo(
+        f"wrote {len(pages)} pages to {out_dir} in {time.perf_counter() - started:.2f} s"
+        f"; open {out_dir / 'index.html'}"
+    )
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/figures"),
+    show_default=True,
+    help="Folder for the figures.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the labels.",
+)
+@graph_options
+def figures(out_dir: Path, lang: str, root: Path, graph_file: Path | None) -> None:
+    """Write static figures for papers (PNG and SVG): mechanism frequency, case x mechanism."""
+    from kg.figures import write_figures
+
+    for path in write_figures(load_graph(root, graph_file), out_dir, lang=lang):
+        click.echo(f"  wrote {path}")
 
 
 if __name__ == "__main__":

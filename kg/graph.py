@@ -1,0 +1,139 @@
+"""`KnowledgeGraph`: the one facade that the CLI and the notebooks share.
+
+kg = KnowledgeGraph.load()                 # build/kg.trig if present, else rebuild
+kg.query("SELECT ...")                     # -> Table (rows), bool (ASK) or Graph
+kg.named("similar-cases", case="gd-b3-05") # a query of the library, by name
+kg.patterns()                              # the cross-case report
+kg.cooccurrence_graph()                    # networkx projections with string ids
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rdflib import Graph
+
+from kg.errors import KgError, Problem
+from kg.library import named_query
+from kg.results import Table
+from kg.sparql import prepare
+from kg.store import DEFAULT_TIMEOUT, MemoryStore
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from kg.patterns import Patterns
+
+
+class KnowledgeGraph:
+    """A read-only view of the graph in a store, with queries, patterns and projections."""
+
+    def __init__(self, store: MemoryStore, *, origin: str = ""):
+        self.store = store
+        self.origin = origin
+
+    # -- loading --
+    @classmethod
+    def from_file(cls, path: Path | str) -> KnowledgeGraph:
+        """Load a built file (TriG keeps the named graphs; Turtle has only the union)."""
+        path = Path(path)
+        return cls(MemoryStore.from_file(path), origin=str(path))
+
+    @classmethod
+    def from_data(cls, root: Path | str = ".") -> KnowledgeGraph:
+        """Build in memory from the project's data/ and ontology/ (no files written)."""
+        from kg.build import build, load_inputs
+
+        result = build(load_inputs(Path(root)))
+        return cls(MemoryStore(result.dataset), origin=f"built from {root}")
+
+    @classmethod
+    def load(cls, root: Path | str = ".", build_dir: Path | str = "build") -> KnowledgeGraph:
+        """The build output if there is one, otherwise a fresh in-memory build."""
+        trig = Path(root) / build_dir / "kg.trig"
+        if not trig.is_file():
+            return cls.from_data(root)
+        built = trig.stat().st_mtime
+        inputs = [
+            p
+            for part in ("data", "ontology")
+            for p in (Path(root) / part).rglob("*")
+            if p.is_file()
+        ]
+        if any(p.stat().st_mtime > built for p in inputs):
+            warnings.warn(
+                f"{trig} is older than data/ or ontology/: run `kg build` to refresh it",
+                stacklevel=2,
+            )
+        return cls.from_file(trig)
+
+    # -- queries --
+    def query(
+        self,
+        sparql: str,
+        *,
+        params: dict | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        allow_service: bool = False,
+        where: str = "query",
+    ) -> Table | bool | Graph:
+        """Run a checked, read-only query. `params` bind variables by name to RDF terms."""
+        prepared = prepare(
+            sparql,
+            where=where,
+            local_graphs=self.store.graph_names(),
+            allow_service=allow_service,
+            bindings=params,
+        )
+        if allow_service:
+            raise KgError(
+                Problem(
+                    where, f"federated queries are not supported by the {self.store.name} store"
+                )
+            )
+        if prepared.form == "SELECT":
+            return self.store.select(prepared, timeout)
+        if prepared.form == "ASK":
+            return self.store.ask(prepared, timeout)
+        return self.store.construct(prepared, timeout)
+
+    def named(
+        self, name: str, *, timeout: float | None = DEFAULT_TIMEOUT, **params: str
+    ) -> Table | bool | Graph:
+        """Run a query of the library; parameters are given as strings, as on the CLI."""
+        q = named_query(name)
+        return self.query(
+            q.text,
+            params=q.bind({k: str(v) for k, v in params.items()}),
+            timeout=timeout,
+            where=f"{name}.rq",
+        )
+
+    def select(self, name: str, **params: str) -> Table:
+        result = self.named(name, **params)
+        if not isinstance(result, Table):
+            raise KgError(Problem(f"{name}.rq", "is not a SELECT query"))
+        return result
+
+    # -- analysis --
+    def patterns(self, **options) -> Patterns:
+        from kg.patterns import find_patterns
+
+        return find_patterns(self, **options)
+
+    def bipartite_graph(self) -> nx.Graph:
+        from kg.networks import case_mechanism_graph
+
+        return case_mechanism_graph(self)
+
+    def cooccurrence_graph(self) -> nx.Graph:
+        from kg.networks import cooccurrence_graph
+
+        return cooccurrence_graph(self)
+
+    def similarity_graph(self, min_shared: int = 1) -> nx.Graph:
+        from kg.networks import similarity_graph
+
+        return similarity_graph(self, min_shared=min_shared)

@@ -1,0 +1,182 @@
+"""Checking SPARQL before it runs: syntax with positions, read-only, no network, parameters.
+
+Every query from a user or the library passes `prepare()`, which refuses updates,
+SERVICE clauses and FROM/FROM NAMED graphs that are not in the local dataset, so no
+query can write, fetch from the web or read a file unless the caller allowed it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from rdflib import Literal, URIRef, Variable
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Node
+
+from kg.errors import KgError, Problem
+from kg.namespaces import PREFIXES, sparql_prologue
+
+_PROLOGUE = sparql_prologue()
+_PROLOGUE_LINES = _PROLOGUE.count("\n")
+_POSITION = re.compile(r"\(at char (\d+)\), \(line:(\d+), col:(\d+)\)")
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+HINT = (
+    "check brackets, dots and quotes; these prefixes are predeclared: "
+    + ", ".join(f"{p}:" for p in list(PREFIXES)[:8])
+    + ", ..."
+)
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A checked query: its full text (with the prefix prologue), form and bindings."""
+
+    text: str
+    form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
+    bindings: dict[str, Node] = field(default_factory=dict)
+    algebra: Query | None = None  # rdflib's translation, so the store need not parse again
+
+
+def _syntax_error(exc: Exception, where: str) -> KgError:
+    message = str(exc)
+    match = _POSITION.search(message)
+    line = col = None
+    if match:
+        line, col = int(match.group(2)) - _PROLOGUE_LINES, int(match.group(3))
+        message = message[: match.start()].strip()
+    position = f"line {line}, column {col}: " if line else ""
+    return KgError(
+        Problem(where, f"SPARQL syntax error: {position}{message}", line=line, hint=HINT)
+    )
+
+
+def _walk(node: object) -> Iterable[CompValue]:
+    stack = [node]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, CompValue):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+
+
+def prepare(
+    text: str,
+    *,
+    where: str = "query",
+    local_graphs: Iterable[str] = (),
+    allow_service: bool = False,
+    bindings: Mapping[str, Node] | None = None,
+) -> PreparedQuery:
+    """Parse and check `text`; raise a `KgError` naming the position of any problem."""
+    full = _PROLOGUE + text
+    try:
+        parsed = parseQuery(full)
+    except RecursionError:
+        raise KgError(
+            Problem(where, "query is nested too deeply to parse", hint="flatten nested groups")
+        ) from None
+    except Exception as exc:
+        if _is_update(full):
+            raise KgError(
+                Problem(
+                    where,
+                    "updates (INSERT, DELETE, LOAD, CLEAR, ...) are refused: "
+                    "the graph is read-only here",
+                    hint="edit data/ and run `kg build` to change the graph",
+                )
+            ) from None
+        raise _syntax_error(exc, where) from None
+    try:
+        query = translateQuery(parsed)
+    except RecursionError:
+        raise KgError(Problem(where, "query is nested too deeply to evaluate")) from None
+    except Exception as exc:  # rdflib reports unknown prefixes etc. here
+        raise KgError(Problem(where, f"SPARQL error: {exc}", hint=HINT)) from None
+    local = set(local_graphs)
+    for node in _walk(query.algebra):
+        if node.name == "ServiceGraphPattern" and not allow_service:
+            raise KgError(
+                Problem(
+                    where,
+                    f"SERVICE <{node.get('term')}> is refused: queries do not reach the network",
+                    hint="pass --allow-service to allow federated queries",
+                )
+            )
+        if node.name == "DatasetClause":
+            graph = node.get("default") or node.get("named")
+            if str(graph) not in local:
+                raise KgError(
+                    Problem(
+                        where,
+                        f"FROM <{graph}> is refused: only the local named graphs can be used",
+                        hint="use GRAPH <...> with one of: " + ", ".join(sorted(local)[:6]),
+                    )
+                )
+    form = query.algebra.name.removesuffix("Query").upper()
+    return PreparedQuery(full, form, dict(bindings or {}), query)
+
+
+def _is_update(text: str) -> bool:
+    try:
+        parseUpdate(text)
+    except Exception:
+        return False
+    return True
+
+
+def term_from_param(name: str, value: str, kind: str = "auto", prefix: str = "") -> Node:
+    """Turn a `--param name=value` string into an RDF term.
+
+    `kind` is `iri` (a full IRI, a prefixed name, or a bare id under `prefix`), `integer`,
+    `literal` (a plain string) or `auto` (IRI if it looks like one, else a plain string).
+    """
+    if kind == "integer":
+        if not re.fullmatch(r"[-+]?\d+", value):
+            raise KgError(Problem("--param", f"{name}={value!r} must be a whole number", name))
+        return Literal(int(value))
+    if kind == "literal":
+        return Literal(value)
+    iri = None
+    if value.startswith(("http://", "https://", "urn:")):
+        iri = value
+    elif ":" in value and value.split(":", 1)[0] in PREFIXES:
+        p, local = value.split(":", 1)
+        iri = PREFIXES[p] + local
+    elif kind == "iri" and prefix:
+        iri = (PREFIXES.get(prefix.rstrip(":")) or prefix) + value
+    if iri is None:
+        if kind == "iri":
+            raise KgError(
+                Problem(
+                    "--param",
+                    f"{name}={value!r} is not an IRI",
+                    name,
+                    hint="give a full IRI, a prefixed name such as mech:x, or an id",
+                )
+            )
+        return Literal(value)
+    if _IRI_FORBIDDEN.search(iri):
+        raise KgError(
+            Problem(
+                "--param",
+                f"{name}: {iri!r} is not a valid IRI",
+                name,
+                hint="IRIs cannot contain spaces, quotes or angle brackets",
+            )
+        )
+    return URIRef(iri)
+
+
+def bind_variables(bindings: Mapping[str, Node]) -> dict[Variable, Node]:
+    return {Variable(k): v for k, v in bindings.items()}

@@ -1,0 +1,117 @@
+"""Patterns and networkx projections, checked against independent computations."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import networkx as nx
+import pytest
+
+from kg.graph import KnowledgeGraph
+from kg.networks import load_case_mechanisms
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def kg() -> KnowledgeGraph:
+    return KnowledgeGraph.from_data(ROOT)
+
+
+@pytest.fixture(scope="module")
+def record_tags(seed) -> dict[str, set[str]]:
+    """Case -> mechanism ids, straight from the YAML records (not through SPARQL)."""
+    return {f"case:{c.id}": {f"mech:{m.id}" for m in c.mechanisms} for c in seed.inputs.cases}
+
+
+def test_edge_list_matches_the_records(kg, record_tags):
+    data = load_case_mechanisms(kg)
+    assert {c: set(ms) for c, ms in data.uses.items()} == record_tags
+
+
+def test_recurring_mechanisms_include_the_three_families(kg):
+    report = kg.patterns()
+    counts = {r["mechanism"]: r["count"] for r in report.recurring}
+    assert counts["mech:liaison-station"] >= 4
+    assert counts["mech:satisfaction-evaluation"] >= 4
+    assert counts["mech:interview-summons"] >= 2
+    assert all(r["count"] >= 2 for r in report.recurring)
+    assert {"case:gd-b3-05", "case:gd-b3-06", "case:gd-b3-07"} <= set(
+        next(r["cases"] for r in report.recurring if r["mechanism"] == "mech:liaison-station")
+    )
+
+
+def test_itemset_measures_match_a_direct_count(kg):
+    data = load_case_mechanisms(kg)
+    sets = [data.expanded(c) for c in data.uses]
+    n = len(sets)
+    for row in kg.patterns().itemsets:
+        items = set(row["items"])
+        both = sum(1 for s in sets if items <= s)
+        assert row["count"] == both and row["support"] == round(both / n, 4)
+        if len(items) == 2:
+            a, b = row["items"]
+            ca = sum(1 for s in sets if a in s)
+            cb = sum(1 for s in sets if b in s)
+            assert row["lift"] == round(both * n / (ca * cb), 4)
+            assert row["confidence_ab"] == round(both / ca, 4)
+
+
+def test_no_itemset_pairs_a_concept_with_its_family(kg):
+    data = load_case_mechanisms(kg)
+    for row in kg.patterns().itemsets:
+        for a, b in combinations(row["items"], 2):
+            assert a not in data.ancestors(b) and b not in data.ancestors(a)
+
+
+def test_communities_partition_the_cases_deterministically(kg):
+    first = kg.patterns(seed=7).communities
+    again = kg.patterns(seed=7).communities
+    assert first == again
+    members = [c for row in first for c in row["cases"]]
+    assert sorted(members) == sorted(load_case_mechanisms(kg).uses)
+
+
+def test_contrast_by_level_counts_township_cases(kg, seed):
+    townships = {c.id for c in seed.inputs.cases if c.body.type == "township-congress"}
+    assert townships == {"gd-b3-02", "gd-b3-07", "gd-b3-10"}
+    row = next(r for r in kg.patterns().by_level if r["family"] == "mech:liaison-station")
+    data = load_case_mechanisms(kg)
+    expected = sum(1 for c in townships if "mech:liaison-station" in data.expanded(f"case:{c}"))
+    assert row["township"] == expected
+    assert row["township_share"] == round(expected / 3, 3)
+
+
+def test_projections_write_to_graphml(kg, tmp_path):
+    for graph in (kg.bipartite_graph(), kg.cooccurrence_graph(), kg.similarity_graph()):
+        assert graph.number_of_nodes() > 0
+        for node, attrs in graph.nodes(data=True):
+            assert isinstance(node, str) and ":" in node
+            assert all(isinstance(v, str | int | float) for v in attrs.values())
+            assert attrs["label_zh"]
+        path = tmp_path / f"{graph.name}.graphml"
+        nx.write_graphml(graph, path)
+        back = nx.read_graphml(path)
+        assert set(back.nodes) == set(graph.nodes)
+        assert back.number_of_edges() == graph.number_of_edges()
+
+
+def test_bipartite_edges_carry_quotes(kg, seed):
+    text = next(iter(seed.inputs.sources.values())).text
+    graph = kg.bipartite_graph()
+    assert nx.is_bipartite(graph)
+    for _, _, attrs in graph.edges(data=True):
+        assert attrs["quote"]
+        assert all(q in text for q in attrs["quote"].split(" / "))
+
+
+def test_cooccurrence_weights_count_shared_cases(kg, record_tags):
+    graph = kg.cooccurrence_graph()
+    for a, b, attrs in graph.edges(data=True):
+        assert attrs["weight"] == sum(1 for ms in record_tags.values() if {a, b} <= ms)
+
+
+def test_query_returns_dataframe_when_pandas_is_installed(kg):
+    pd = pytest.importorskip("pandas")
+    frame = kg.select("case-mechanisms").to_dataframe()
+    assert isinstance(frame, pd.DataFrame) and len(frame) > 50
