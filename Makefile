@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/kg build --out build
+	$(BIN)/kg render --graph build/kg.trig --out build/views
+	$(BIN)/kg figures --graph build/kg.trig --out build/figures
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
