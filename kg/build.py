@@ -15,6 +15,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD
 
+from kg import serialize
 from kg.errors import KgError, Problem
 from kg.namespaces import (
     ACTOR,
@@ -34,7 +35,7 @@ from kg.namespaces import (
 )
 from kg.places import Gazetteer, Place
 from kg.rdfio import new_graph, parse_turtle
-from kg.records import Case, KnownIds, Span, load_cases
+from kg.records import UNIT_LABELS, Case, KnownIds, Span, load_cases
 from kg.sources import Source, load_sources
 from kg.vocab import load_vocabulary, vocabulary_ids
 
@@ -62,19 +63,6 @@ PLACE_CLASS = {
     "town": (RKG.TownshipLevelDivision, RKG.TownshipLevel),
     "township": (RKG.TownshipLevelDivision, RKG.TownshipLevel),
     "street": (RKG.TownshipLevelDivision, RKG.TownshipLevel),
-}
-UNIT_LABELS = {  # record unit -> (zh, en) for labels; schema:unitText keeps the code
-    "CNY": ("元", "yuan"),
-    "person": ("人", "people"),
-    "person-time": ("人次", "person-times"),
-    "item": ("件", "items"),
-    "station": ("个站", "stations"),
-    "event": ("场", "events"),
-    "group": ("个组", "groups"),
-    "percent": ("%", "percent"),
-    "point": ("分", "points"),
-    "year": ("年", "years"),
-    "time": ("次", "times"),
 }
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 VOCABULARY_GRAPH = GRAPH["vocabulary"]
@@ -170,11 +158,7 @@ class Build:
 
     def union(self) -> Graph:
         """All named graphs merged into one graph (what `kg.ttl` holds)."""
-        graph = new_graph()
-        for context in self.dataset.graphs():
-            for triple in context:
-                graph.add(triple)
-        return graph
+        return serialize.union(self.dataset)
 
 
 def _lit(text: str, lang: str) -> list[Literal]:
@@ -381,29 +365,9 @@ def _copy(src: Graph, dst: Graph) -> None:
         dst.add(triple)
 
 
-def to_turtle(result: Build) -> bytes:
-    graph = result.union()
-    return graph.serialize(format="turtle", encoding="utf-8")
-
-
-def to_trig(result: Build) -> bytes:
-    """TriG with the named graphs in IRI order (rdflib's own order follows hash seeds)."""
-    prefixes: set[str] = set()
-    blocks = []
-    for graph in sorted(result.dataset.graphs(), key=lambda g: str(g.identifier)):
-        if not len(graph):
-            continue
-        named = new_graph()
-        for triple in graph:
-            named.add(triple)
-        lines = named.serialize(format="turtle").splitlines()
-        prefixes.update(line for line in lines if line.startswith("@prefix"))
-        body = [f"    {line}" if line else "" for line in lines if not line.startswith("@prefix")]
-        blocks.append(f"<{graph.identifier}> {{\n" + "\n".join(body).strip("\n") + "\n}\n")
-    text = "\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)
-    return text.encode("utf-8")
-
-
 def output_files(result: Build, out: Path) -> list[tuple[Path, bytes]]:
     """The files `kg build` writes, fully rendered in memory before anything is written."""
-    return [(out / "kg.ttl", to_turtle(result)), (out / "kg.trig", to_trig(result))]
+    return [
+        (out / "kg.ttl", serialize.turtle(result.dataset)),
+        (out / "kg.trig", serialize.trig(result.dataset)),
+    ]

@@ -15,19 +15,20 @@ from kg.yamlstrict import load_yaml
 
 BODY_TYPES = ("county-standing-committee", "township-congress", "street-working-committee")
 ACTOR_ROLES = ("leads", "supports", "participates", "evaluates", "supervised")
-UNITS = (
-    "CNY",
-    "person",
-    "person-time",
-    "item",
-    "station",
-    "event",
-    "group",
-    "percent",
-    "point",
-    "year",
-    "time",
-)
+UNIT_LABELS = {  # record unit -> (zh, en) for labels; schema:unitText keeps the code
+    "CNY": ("元", "yuan"),
+    "person": ("人", "people"),
+    "person-time": ("人次", "person-times"),
+    "item": ("件", "items"),
+    "station": ("个站", "stations"),
+    "event": ("场", "events"),
+    "group": ("个组", "groups"),
+    "percent": ("%", "percent"),
+    "point": ("分", "points"),
+    "year": ("年", "years"),
+    "time": ("次", "times"),
+}
+UNITS = tuple(UNIT_LABELS)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from kg.networks import communities, compact_id, load_case_mechanisms
+from kg.networks import communities, compact_id, load_case_mechanisms, network_graph
+from kg.records import UNIT_LABELS
 
 if TYPE_CHECKING:
     from kg.graph import KnowledgeGraph
@@ -169,14 +170,12 @@ def _finish(view: View) -> View:
 
 
 def whole_graph(kg: KnowledgeGraph) -> View:
-    nodes: dict[str, dict] = {}
+    graph = network_graph(kg)
+    nodes = [_node(n, a["kind"], a["label_zh"], a["label_en"]) for n, a in graph.nodes(data=True)]
     edges = []
-    for row in kg.select("network-edges").dicts():
-        s, t = compact_id(row["source"]), compact_id(row["target"])
-        nodes.setdefault(s, _node(s, row["source_kind"], row["source_zh"], row["source_en"]))
-        nodes.setdefault(t, _node(t, row["target_kind"], row["target_zh"], row["target_en"]))
-        zh, en = RELATIONS.get(row["relation"], (row["relation"], row["relation"]))
-        edges.append({"from": s, "to": t, "title_zh": zh, "title_en": en})
+    for a, b, attrs in graph.edges(data=True):
+        zh, en = RELATIONS.get(attrs["relation"], (attrs["relation"], attrs["relation"]))
+        edges.append({"from": a, "to": b, "title_zh": zh, "title_en": en})
     return _finish(
         View(
             "graph",
@@ -184,7 +183,7 @@ def whole_graph(kg: KnowledgeGraph) -> View:
             "The whole graph",
             "案例、申报单位、地点、机制与主体及其关系。",
             "Cases, declaring bodies, places, mechanisms and actors, and how they connect.",
-            list(nodes.values()),
+            nodes,
             edges,
         )
     )
@@ -396,7 +395,8 @@ def ego_views(kg: KnowledgeGraph) -> list[View]:
         for i, q in enumerate(quantities.get(case, []), 1):
             qid = f"{case}/quantity/{i}"
             value = f"{q['value']:,}" if isinstance(q["value"], int | float) else q["value"]
-            node = _node(qid, "quantity", f"{value} {q['unit']}", f"{value} {q['unit']}")
+            zh_unit, en_unit = UNIT_LABELS.get(q["unit"], (q["unit"], q["unit"]))
+            node = _node(qid, "quantity", f"{value}{zh_unit}", f"{value} {en_unit}")
             node["title_zh"] = f"{value} {q['unit']}: {q['what_zh']}\n{q['quote']}"
             node["title_en"] = f"{value} {q['unit']}: {q['what_en'] or q['what_zh']}\n{q['quote']}"
             nodes[qid] = node

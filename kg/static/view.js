@@ -123,15 +123,26 @@
     applyLanguage();
     updateCounts();
   });
-  document.getElementById("search").addEventListener("change", function (ev) {
-    var wanted = ev.target.value;
-    var hit = data.nodes.filter(function (n) {
+  function search(wanted) {
+    wanted = wanted.trim();
+    if (!wanted) { return; }
+    var exact = data.nodes.filter(function (n) {
       return n.label_zh === wanted || n.label_en === wanted || n.id === wanted;
+    });
+    var hit = exact[0] || data.nodes.filter(function (n) {  // else a part of a label or title
+      return [n.label_zh, n.label_en, n.title_zh, n.title_en, n.id].some(function (t) {
+        return typeof t === "string" && t.indexOf(wanted) >= 0;
+      });
     })[0];
     if (hit) {
       network.selectNodes([hit.id]);
       network.focus(hit.id, { scale: 1.2, animation: false });
     }
+  }
+  var box = document.getElementById("search");
+  box.addEventListener("change", function () { search(box.value); });
+  box.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter") { search(box.value); }
   });
   applyLanguage();
   updateCounts();
