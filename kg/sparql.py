@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from rdflib import Literal, URIRef, Variable
+from rdflib import Literal, URIRef
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
@@ -34,11 +34,10 @@ HINT = (
 
 @dataclass(frozen=True)
 class PreparedQuery:
-    """A checked query: its full text (with the prefix prologue), form and bindings."""
+    """A checked query: its full text (prologue and parameters in place) and its form."""
 
     text: str
     form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
-    bindings: dict[str, Node] = field(default_factory=dict)
     algebra: Query | None = None  # rdflib's translation, so the store need not parse again
 
 
@@ -70,6 +69,28 @@ def _walk(node: object) -> Iterable[CompValue]:
             stack.extend(item)
 
 
+_TOKENS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>|#[^\n]*|[?$](?P<var>[A-Za-z_][A-Za-z0-9_]*)"
+)
+
+
+def substitute(text: str, bindings: Mapping[str, Node]) -> str:
+    """Replace each parameter variable by its term, outside strings, IRIs and comments.
+
+    This is SEP-0007 substitution done on the text, so every store (rdflib, Oxigraph, a
+    remote endpoint) sees the same query; terms are written with proper escaping.
+    """
+    if not bindings:
+        return text
+
+    def replace(match: re.Match) -> str:
+        name = match.group("var")
+        return bindings[name].n3() if name in bindings else match.group(0)
+
+    return _TOKENS.sub(replace, text)
+
+
 def prepare(
     text: str,
     *,
@@ -78,8 +99,8 @@ def prepare(
     allow_service: bool = False,
     bindings: Mapping[str, Node] | None = None,
 ) -> PreparedQuery:
-    """Parse and check `text`; raise a `KgError` naming the position of any problem."""
-    full = _PROLOGUE + text
+    """Substitute parameters, parse and check; a `KgError` names the position of a problem."""
+    full = _PROLOGUE + substitute(text, bindings or {})
     try:
         parsed = parseQuery(full)
     except RecursionError:
@@ -124,7 +145,7 @@ def prepare(
                     )
                 )
     form = query.algebra.name.removesuffix("Query").upper()
-    return PreparedQuery(full, form, dict(bindings or {}), query)
+    return PreparedQuery(full, form, query)
 
 
 def _is_update(text: str) -> bool:
@@ -176,7 +197,3 @@ def term_from_param(name: str, value: str, kind: str = "auto", prefix: str = "")
             )
         )
     return URIRef(iri)
-
-
-def bind_variables(bindings: Mapping[str, Node]) -> dict[Variable, Node]:
-    return {Variable(k): v for k, v in bindings.items()}
