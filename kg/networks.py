@@ -181,3 +181,29 @@ def communities(graph: nx.Graph, seed: int = 42) -> list[list[str]]:
     """Louvain communities (seeded, so deterministic), largest first, members sorted."""
     found = nx.community.louvain_communities(graph, weight="weight", seed=seed)
     return sorted((sorted(c) for c in found), key=lambda c: (-len(c), c))
+
+
+def network_graph(kg: KnowledgeGraph) -> nx.MultiDiGraph:
+    """The whole graph as typed nodes (case, body, place, mechanism, actor) and edges.
+
+    Node attributes: kind, label, label_zh, label_en; edge attribute: relation (the
+    property's local name) and weight 1. A multigraph, since a case can relate to the
+    same actor in two roles.
+    """
+    graph = nx.MultiDiGraph(name="renda-kg")
+    for row in kg.select("network-edges").dicts():
+        ends = []
+        for end in ("source", "target"):
+            node = compact_id(row[end])
+            if node not in graph:
+                zh = row[f"{end}_zh"] or node
+                graph.add_node(
+                    node,
+                    kind=row[f"{end}_kind"],
+                    label=zh,
+                    label_zh=zh,
+                    label_en=row[f"{end}_en"] or zh,
+                )
+            ends.append(node)
+        graph.add_edge(*ends, key=row["relation"], relation=row["relation"], weight=1)
+    return graph
