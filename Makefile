@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/kg build --out build
 	$(BIN)/kg render --graph build/kg.trig --out build/views
 	$(BIN)/kg figures --graph build/kg.trig --out build/figures
+	$(BIN)/kg docs --graph build/kg.trig --out build/docs/index.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -391,5 +391,110 @@ def figures(out_dir: Path, lang: str, root: Path, graph_file: Path | None) -> No
         click.echo(f"  wrote {path}")
 
 
+EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "xml", "graphml", "gexf", "csv")
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    required=True,
+    help="ttl, nt, nq, trig, jsonld, xml (RDF); graphml, gexf (Gephi); csv (tables).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    help="Target file (a folder for csv). Default: build/export/kg.<ext> or build/export/csv/.",
+)
+@click.option("--force", is_flag=True, help="Replace existing files.")
+@click.option("--excel", is_flag=True, help="CSV: start with a UTF-8 BOM so Excel reads Chinese.")
+@graph_options
+def export(
+    fmt: str, out: Path | None, force: bool, excel: bool, root: Path, graph_file: Path | None
+) -> None:
+    """Export the graph for Protégé, Gephi, triplestores, pandas/R/Excel.
+
+    RDF keeps one named graph per source in nq and trig; JSON-LD carries its context
+    inline (nothing is fetched); CSV cells that start with = + - @ are made inert.
+    """
+    from kg.export import export as export_graph
+    from kg.serialize import RDF_FORMATS
+
+    if out is None:
+        suffix = {"graphml": ".graphml", "gexf": ".gexf", "csv": ""}.get(fmt) or RDF_FORMATS[fmt][0]
+        out = Path("build/export") / ("csv" if fmt == "csv" else f"kg{suffix}")
+    for path in export_graph(load_graph(root, graph_file), fmt, out, force=force, excel=excel):
+        click.echo(f"  wrote {path}  {path.stat().st_size:,} bytes")
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("build/docs/index.html"),
+    show_default=True,
+    help="The HTML page.",
+)
+@graph_options
+def docs(out_file: Path, root: Path, graph_file: Path | None) -> None:
+    """Write HTML documentation of the ontology and vocabularies (offline, zh/en)."""
+    from kg.docs import render_docs
+
+    emit(render_docs(load_graph(root, graph_file)), out_file)
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/release"),
+    show_default=True,
+    help="Folder that receives renda-kg-VERSION/.",
+)
+@click.option(
+    "--version",
+    "version",
+    default=__version__,
+    show_default=True,
+    help="Version label of the release.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing release of that version.")
+@graph_options
+def release(out_root: Path, version: str, force: bool, root: Path, graph_file: Path | None) -> None:
+    """Write a versioned release: every format, docs, VoID/DCAT, checksums.
+
+    The same graph gives the same bytes; CANONICAL holds an RDFC-1.0 checksum that
+    compares two releases independent of serialisation.
+    """
+    from kg.release import make_release
+
+    target = make_release(load_graph(root, graph_file), out_root, version=version, force=force)
+    click.echo(f"wrote {target}")
+    click.echo((target / "CANONICAL").read_text(encoding="utf-8").rstrip())
+
+
+@main.command()
+@click.argument("before", type=click.Path(exists=True, path_type=Path))
+@click.argument("after", type=click.Path(exists=True, path_type=Path))
+@click.option("--summary", is_flag=True, help="Print only the counts.")
+def diff(before: Path, after: Path, summary: bool) -> None:
+    """List the quads added (+) and removed (-) between two builds or releases.
+
+    BEFORE and AFTER are built files (.trig, .nq, .ttl, .nt) or release folders.
+    Exits 0 when the graphs are the same and 1 when they differ, like diff(1).
+    """
+    from kg.release import diff_graphs
+
+    result = diff_graphs(before, after)
+    if not summary:
+        click.echo(result.text(), nl=False)
+    click.echo(f"{len(result.added)} added, {len(result.removed)} removed", err=True)
+    sys.exit(0 if result.same else 1)
+
+
 if __name__ == "__main__":
     main()
