@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -126,16 +128,43 @@ SELECT_FORMATS = ("table", "csv", "tsv", "json", "md")  # kg.results renders the
 GRAPH_FORMATS = ("ttl", "nt", "jsonld")
 
 
+@dataclass(frozen=True)
+class GraphSource:
+    """Where a command reads the graph from: --root, --graph and --store together."""
+
+    root: Path
+    graph_file: Path | None
+    store: str
+
+    def load(self):
+        from kg.graph import KnowledgeGraph
+
+        return KnowledgeGraph.open(self.store, root=self.root, graph_file=self.graph_file)
+
+
 def graph_options(command):
-    """The options every command that reads the built graph shares."""
-    command = click.option(
+    """Add --root, --graph and --store; the command receives them as `source`."""
+
+    @functools.wraps(command)
+    def wrapper(*args, root: Path, graph_file: Path | None, store: str, **kwargs):
+        return command(*args, source=GraphSource(root, graph_file, store), **kwargs)
+
+    wrapper = click.option(
+        "--store",
+        default="memory",
+        show_default=True,
+        metavar="SPEC",
+        help="memory (rdflib), oxigraph (in memory), oxigraph:DIR (a store filled by "
+        "kg load) or sparql:URL (a SPARQL endpoint whose default graph is the union).",
+    )(wrapper)
+    wrapper = click.option(
         "--graph",
         "graph_file",
         type=click.Path(dir_okay=False, path_type=Path),
         help="A built graph (.trig, .ttl, .nq, .nt). Default: ROOT/build/kg.trig if it "
         "exists, else an in-memory build from ROOT.",
-    )(command)
-    return ROOT_OPTION(command)
+    )(wrapper)
+    return ROOT_OPTION(wrapper)
 
 
 def output_option(command):
@@ -147,12 +176,8 @@ def output_option(command):
     )(command)
 
 
-def load_graph(root: Path, graph_file: Path | None):
-    from kg.graph import KnowledgeGraph
-
-    if graph_file is not None:
-        return KnowledgeGraph.from_file(graph_file)
-    return KnowledgeGraph.load(root)
+def load_graph(source: GraphSource):
+    return source.load()
 
 
 def emit(text: str, out_file: Path | None) -> None:
@@ -235,8 +260,7 @@ def query(
     list_queries,
     timeout,
     allow_service,
-    root,
-    graph_file,
+    source,
     out_file,
 ) -> None:
     """Run a read-only SPARQL query: inline, from a file, or by name.
@@ -263,7 +287,7 @@ def query(
     if len(given) != 1:
         raise click.UsageError("give exactly one of: a query, -f FILE, or --name NAME")
     pairs = _parse_params(params)
-    kg = load_graph(root, graph_file)
+    kg = load_graph(source)
     if name:
         q = named_query(name)
         text, where, bindings = q.text, f"{name}.rq", q.bind(pairs)
@@ -330,9 +354,9 @@ def serialize_graph(graph, fmt: str) -> str:
 )
 @graph_options
 @output_option
-def patterns(fmt, min_cases, seed, root, graph_file, out_file) -> None:
+def patterns(fmt, min_cases, seed, source, out_file) -> None:
     """The cross-case report: recurring mechanisms, frequent sets, clusters, contrasts."""
-    kg = load_graph(root, graph_file)
+    kg = load_graph(source)
     report = kg.patterns(min_cases=min_cases, seed=seed)
     text = {"table": report.to_text, "md": report.to_markdown, "json": report.to_json}[fmt]()
     emit(text, out_file)
@@ -348,12 +372,12 @@ def patterns(fmt, min_cases, seed, root, graph_file, out_file) -> None:
     help="Folder for the pages.",
 )
 @graph_options
-def render(out_dir: Path, root: Path, graph_file: Path | None) -> None:
+def render(out_dir: Path, source: GraphSource) -> None:
     """Write the interactive network views (offline HTML) and their index page."""
     from kg.render import render_all
 
     started = time.perf_counter()
-    pages = render_all(load_graph(root, graph_file), out_dir)
+    pages = render_all(load_graph(source), out_dir)
     for page in pages:
         if page.view is not None and page.path.parent.name != "cases":
             click.echo(
@@ -383,11 +407,11 @@ def render(out_dir: Path, root: Path, graph_file: Path | None) -> None:
     help="Language of the labels.",
 )
 @graph_options
-def figures(out_dir: Path, lang: str, root: Path, graph_file: Path | None) -> None:
+def figures(out_dir: Path, lang: str, source: GraphSource) -> None:
     """Write static figures for papers (PNG and SVG): mechanism frequency, case x mechanism."""
     from kg.figures import write_figures
 
-    for path in write_figures(load_graph(root, graph_file), out_dir, lang=lang):
+    for path in write_figures(load_graph(source), out_dir, lang=lang):
         click.echo(f"  wrote {path}")
 
 
@@ -411,9 +435,7 @@ EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "xml", "graphml", "gexf",
 @click.option("--force", is_flag=True, help="Replace existing files.")
 @click.option("--excel", is_flag=True, help="CSV: start with a UTF-8 BOM so Excel reads Chinese.")
 @graph_options
-def export(
-    fmt: str, out: Path | None, force: bool, excel: bool, root: Path, graph_file: Path | None
-) -> None:
+def export(fmt: str, out: Path | None, force: bool, excel: bool, source: GraphSource) -> None:
     """Export the graph for Protégé, Gephi, triplestores, pandas/R/Excel.
 
     RDF keeps one named graph per source in nq and trig; JSON-LD carries its context
@@ -425,7 +447,7 @@ def export(
     if out is None:
         suffix = {"graphml": ".graphml", "gexf": ".gexf", "csv": ""}.get(fmt) or RDF_FORMATS[fmt][0]
         out = Path("build/export") / ("csv" if fmt == "csv" else f"kg{suffix}")
-    for path in export_graph(load_graph(root, graph_file), fmt, out, force=force, excel=excel):
+    for path in export_graph(load_graph(source), fmt, out, force=force, excel=excel):
         click.echo(f"  wrote {path}  {path.stat().st_size:,} bytes")
 
 
@@ -439,11 +461,11 @@ def export(
     help="The HTML page.",
 )
 @graph_options
-def docs(out_file: Path, root: Path, graph_file: Path | None) -> None:
+def docs(out_file: Path, source: GraphSource) -> None:
     """Write HTML documentation of the ontology and vocabularies (offline, zh/en)."""
     from kg.docs import render_docs
 
-    emit(render_docs(load_graph(root, graph_file)), out_file)
+    emit(render_docs(load_graph(source)), out_file)
 
 
 @main.command()
@@ -464,7 +486,7 @@ def docs(out_file: Path, root: Path, graph_file: Path | None) -> None:
 )
 @click.option("--force", is_flag=True, help="Replace an existing release of that version.")
 @graph_options
-def release(out_root: Path, version: str, force: bool, root: Path, graph_file: Path | None) -> None:
+def release(out_root: Path, version: str, force: bool, source: GraphSource) -> None:
     """Write a versioned release: every format, docs, VoID/DCAT, checksums.
 
     The same graph gives the same bytes; CANONICAL holds an RDFC-1.0 checksum that
@@ -472,7 +494,7 @@ def release(out_root: Path, version: str, force: bool, root: Path, graph_file: P
     """
     from kg.release import make_release
 
-    target = make_release(load_graph(root, graph_file), out_root, version=version, force=force)
+    target = make_release(load_graph(source), out_root, version=version, force=force)
     click.echo(f"wrote {target}")
     click.echo((target / "CANONICAL").read_text(encoding="utf-8").rstrip())
 
@@ -494,6 +516,54 @@ def diff(before: Path, after: Path, summary: bool) -> None:
         click.echo(result.text(), nl=False)
     click.echo(f"{len(result.added)} added, {len(result.removed)} removed", err=True)
     sys.exit(0 if result.same else 1)
+
+
+@main.command()
+@click.option(
+    "--store",
+    "spec",
+    required=True,
+    metavar="SPEC",
+    help="oxigraph:DIR (created if missing) or sparql:URL (the query endpoint).",
+)
+@click.option(
+    "--graph",
+    "graph_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("build/kg.trig"),
+    show_default=True,
+    help="The build to load.",
+)
+@click.option("--gsp", help="Graph Store Protocol URL (default: the endpoint's /store).")
+@click.option("--user", help="User for the graph store (HTTP digest/basic auth).")
+@click.option("--password", help="Password for --user.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for each request to a remote store.",
+)
+def load(
+    spec: str,
+    graph_file: Path,
+    gsp: str | None,
+    user: str | None,
+    password: str | None,
+    timeout: float,
+) -> None:
+    """Push a build into a persistent store, replacing each named graph atomically."""
+    from kg.load import load_build
+
+    started = time.perf_counter()
+    auth = (user, password or "") if user else None
+    counts = load_build(graph_file, spec, gsp=gsp, timeout=timeout, auth=auth)
+    for graph, n in counts.items():
+        click.echo(f"  {n:>9,}  {graph}")
+    click.echo(
+        f"loaded {sum(counts.values()):,} quads into {spec} in "
+        f"{time.perf_counter() - started:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -69,6 +69,30 @@ class KnowledgeGraph:
             )
         return cls.from_file(trig)
 
+    @classmethod
+    def open(
+        cls, store: str = "memory", *, root: Path | str = ".", graph_file: Path | str | None = None
+    ) -> KnowledgeGraph:
+        """The graph in the store named by a `--store` spec (see `kg.store.open_store`).
+
+        `memory` and `oxigraph` read `graph_file`, else ROOT/build/kg.trig, else build
+        from ROOT in memory; `oxigraph:DIR` and `sparql:URL` use what `kg load` put there.
+        """
+        from kg.store import OxigraphStore, open_store
+
+        kind = store.partition(":")[0]
+        if ":" not in store and kind in ("memory", "oxigraph"):
+            path = Path(graph_file) if graph_file else Path(root) / "build" / "kg.trig"
+            if kind == "memory":
+                return cls.from_file(path) if graph_file else cls.load(root)
+            if path.is_file():
+                return cls(OxigraphStore.from_file(path), origin=str(path))
+            return cls(
+                OxigraphStore.from_dataset(cls.from_data(root).store.dataset),
+                origin=f"built from {root}",
+            )
+        return cls(open_store(store), origin=store)
+
     # -- queries --
     def query(
         self,

@@ -220,3 +220,158 @@ class OxigraphStore:
             return graph
 
         return run_with_deadline(work, timeout, "query")
+
+
+# -- a remote SPARQL 1.1 endpoint --
+
+REMOTE_TIMEOUT = 30.0
+
+
+class RemoteStore:
+    """A SPARQL 1.1 Protocol endpoint (Oxigraph server, Virtuoso, Fuseki, GraphDB).
+
+    Its default graph must be the union of the named graphs (Virtuoso's default;
+    `oxigraph serve --union-default-graph`; Fuseki's unionDefaultGraph). Queries are
+    checked locally first, like on every store; every request has a timeout.
+    """
+
+    name = "sparql"
+
+    def __init__(self, url: str, *, timeout: float = REMOTE_TIMEOUT):
+        if not url.startswith(("http://", "https://")):
+            raise KgError(
+                Problem(
+                    "--store",
+                    f"{url!r} is not an http(s) URL",
+                    hint="use --store sparql:http://HOST:PORT/query",
+                )
+            )
+        self.url = url
+        self.timeout = timeout
+
+    def _request(self, query: str, accept: str) -> bytes:
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        body = urllib.parse.urlencode({"query": query}).encode()
+        request = urllib.request.Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return response.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:300].decode("utf-8", "replace").strip()
+            raise KgError(
+                Problem(self.url, f"endpoint answered HTTP {exc.code}: {detail}")
+            ) from None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise KgError(
+                Problem(
+                    self.url,
+                    f"cannot reach the endpoint: {reason}",
+                    hint="check that the server runs and the URL is its query "
+                    f"endpoint (timeout {self.timeout:g} s)",
+                )
+            ) from None
+
+    def _json(self, query: str) -> dict:
+        import json
+
+        data = self._request(query, "application/sparql-results+json")
+        try:
+            return json.loads(data)
+        except ValueError:
+            raise KgError(
+                Problem(
+                    self.url,
+                    f"endpoint answered something that is not SPARQL JSON results: {data[:80]!r}",
+                )
+            ) from None
+
+    def graph_names(self) -> list[str]:
+        doc = self._json("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(b["g"]["value"] for b in doc.get("results", {}).get("bindings", []))
+
+    def select(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> Table:
+        doc = self._json(query.text)
+        try:
+            names = doc["head"]["vars"]
+            rows = [tuple(_from_json(b.get(n)) for n in names) for b in doc["results"]["bindings"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise KgError(Problem(self.url, f"malformed SPARQL JSON results: {exc}")) from None
+        return Table(names, rows)
+
+    def ask(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> bool:
+        doc = self._json(query.text)
+        if not isinstance(doc.get("boolean"), bool):
+            raise KgError(Problem(self.url, "malformed ASK result: no boolean"))
+        return doc["boolean"]
+
+    def construct(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> Graph:
+        data = self._request(query.text, "application/n-triples")
+        graph = Graph()
+        bind_prefixes(graph.namespace_manager)
+        try:
+            graph.parse(data=data.decode("utf-8"), format="nt")
+        except Exception as exc:
+            raise KgError(Problem(self.url, f"endpoint sent unreadable N-Triples: {exc}")) from None
+        return graph
+
+
+def _from_json(cell: dict | None):
+    if cell is None:
+        return None
+    kind, value = cell["type"], cell["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in cell:
+            return Literal(value, lang=cell["xml:lang"])
+        if cell.get("datatype") and cell["datatype"] != str(XSD.string):
+            return Literal(value, datatype=URIRef(cell["datatype"]))
+        return Literal(value)
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+def open_store(spec: str, *, graph_file: Path | None = None, timeout: float = REMOTE_TIMEOUT):
+    """A store from `--store`: memory | oxigraph | oxigraph:DIR | sparql:URL.
+
+    `memory` and `oxigraph` load `graph_file`; `oxigraph:DIR` opens a persistent store
+    filled by `kg load`; `sparql:URL` talks to a running endpoint.
+    """
+    kind, _, arg = spec.partition(":")
+    if kind == "memory" and not arg:
+        return MemoryStore.from_file(graph_file) if graph_file else None
+    if kind == "oxigraph" and not arg:
+        return OxigraphStore.from_file(graph_file) if graph_file else None
+    if kind == "oxigraph":
+        folder = Path(arg)
+        if not folder.is_dir():
+            raise KgError(
+                Problem(
+                    arg,
+                    "no Oxigraph store in this folder",
+                    hint=f"fill it first: kg load --store oxigraph:{arg}",
+                )
+            )
+        try:
+            return OxigraphStore(folder)
+        except OSError as exc:
+            raise KgError(Problem(arg, f"cannot open the Oxigraph store: {exc}")) from None
+    if kind == "sparql" and arg:
+        return RemoteStore(arg, timeout=timeout)
+    raise KgError(
+        Problem(
+            "--store",
+            f"unknown store {spec!r}",
+            hint="use memory, oxigraph, oxigraph:DIR or sparql:URL",
+        )
+    )

@@ -39,12 +39,11 @@ _LOADED: dict[tuple, object] = {}
 _real_load_graph = kg_cli.load_graph
 
 
-def _cached_load_graph(root, graph_file):
+def _cached_load_graph(source):
     """Parse each built file once per session; loading itself is tested in test_cli.py."""
-    key = (str(root), str(graph_file))
-    if key not in _LOADED:
-        _LOADED[key] = _real_load_graph(root, graph_file)
-    return _LOADED[key]
+    if source not in _LOADED:
+        _LOADED[source] = _real_load_graph(source)
+    return _LOADED[source]
 
 
 @pytest.fixture(autouse=True)
