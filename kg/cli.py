@@ -566,5 +566,66 @@ def load(
     )
 
 
+@main.command()
+@click.argument("notice", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@ROOT_OPTION
+@click.option("--source-id", help="Id of the new source (default: derived from the notice).")
+@click.option("--batch", help="Batch id such as gd-b4 (default: derived from the notice).")
+@click.option(
+    "--drafts",
+    "drafts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Drafts folder (default: ROOT/data/drafts).",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would be written; write nothing.")
+@click.option(
+    "--accept",
+    "accept",
+    is_flag=True,
+    help="Promote reviewed drafts into data/cases/ (all, or the ids given with --id).",
+)
+@click.option("--id", "ids", multiple=True, help="With --accept: only these draft ids.")
+def ingest(
+    notice: Path | None,
+    root: Path,
+    source_id: str | None,
+    batch: str | None,
+    drafts_dir: Path | None,
+    dry_run: bool,
+    accept: bool,
+    ids: tuple[str, ...],
+) -> None:
+    """Turn a notice into draft case records with evidence, for a curator to review.
+
+    \b
+    kg ingest NOTICE.txt            # copies the text to data/sources/, drafts to data/drafts/
+    kg ingest --accept [--id ID]    # moves reviewed drafts into data/cases/
+
+    Drafts never overwrite curated records; ingesting the same notice again changes
+    nothing. Every claim names the rule that produced it.
+    """
+    from kg.ingest import accept_drafts, ingest_notice
+
+    if accept:
+        if notice:
+            raise click.UsageError("--accept takes no NOTICE; use --id to pick drafts")
+        moved = accept_drafts(root, list(ids) or None, drafts_dir=drafts_dir)
+        for path in moved:
+            click.echo(f"  accepted {path}")
+        click.echo(f"accepted {len(moved)} file(s); run `kg build` to rebuild the graph")
+        return
+    if notice is None:
+        raise click.UsageError("give a NOTICE file, or --accept")
+    report = ingest_notice(
+        notice,
+        root=root,
+        source_id=source_id,
+        drafts_dir=drafts_dir,
+        write=not dry_run,
+        batch=batch,
+    )
+    click.echo(report.summary())
+
+
 if __name__ == "__main__":
     main()

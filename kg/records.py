@@ -195,7 +195,7 @@ def load_case(path: Path, known: KnownIds) -> Case:
             "place",
             f"unknown place {place!r}",
             suggest(place, known.places)
-            or "use a GB/T 2260 code (quoted) or a town key from data/places/towns.yaml",
+            or "use a GB/T 2260 code (quoted) or a town key from data/places/places.yaml",
         )
     body = BodyRef(body.type, place, body.en, body.span)
     b.done()

@@ -1,0 +1,376 @@
+"""Draft records from a parsed notice: item blocks and intro list combined, claims tagged.
+
+Each value of a draft says where it came from: its `rules` entry names the rule that
+produced it (kept in the draft's metadata and as `# rule:` comments in the record).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kg.ingest.parse import IntroEntry, Item, Notice, Span
+from kg.ingest.report import PLACEHOLDER, DraftCase
+from kg.ingest.tag import Tagger
+from kg.ingest.text import NoticeText, compact
+from kg.ingest.units import (
+    NewPlace,
+    PlaceIndex,
+    UnitResolution,
+    find_quantities,
+    find_start_year,
+    majority_province,
+    resolve_unit,
+)
+
+
+@dataclass
+class Case:
+    """What the notice says about one case: its item block, its intro entry, or both."""
+
+    number: int
+    item: Item | None = None
+    entry: IntroEntry | None = None
+    conflicts: list[str] = field(default_factory=list)
+
+
+def _same_title(a: str, b: str) -> bool:
+    a, b = compact(a), compact(b)
+    return a in b or b in a
+
+
+class Assembler:
+    """Turns a parsed notice into draft cases, given the project's places and vocabulary."""
+
+    def __init__(
+        self,
+        notice: Notice,
+        places: PlaceIndex,
+        tagger: Tagger,
+        curated_bodies: dict[tuple[str, str], list[str]],
+    ):
+        self.notice = notice
+        self.t: NoticeText = notice.text
+        self.places = places
+        self.tagger = tagger
+        self.curated_bodies = curated_bodies
+        self.resolved: dict[tuple[int, int], UnitResolution] = {}
+        self.province: str | None = None
+        self.conflicts: list[tuple[int | None, str]] = []
+        self.new_places: dict[str, NewPlace] = {}
+
+    def quote(self, span: Span) -> str:
+        return self.t.text[span.start : span.end]
+
+    def line(self, offset: int) -> int:
+        return self.t.line_of(offset)
+
+    # -- units --
+
+    def _units(self) -> list[Span]:
+        spans = [it.unit for it in self.notice.items if it.unit]
+        for lst in self.notice.intro.lists:
+            spans += [e.unit for e in lst.entries]
+        return spans
+
+    def resolve_units(self) -> None:
+        """Resolve every unit twice: once to learn the notice's province, then with it."""
+        spans = self._units()
+        first = [resolve_unit(self.t.norm[s.start : s.end], self.places, None) for s in spans]
+        province = majority_province(first)
+        if province is None:
+            text = self.t.norm
+            for code, row in sorted(self.places.table.items()):
+                if code.endswith("0000") and row[0] in text:
+                    province = code
+                    break
+        self.province = province
+        for span in spans:
+            res = resolve_unit(self.t.norm[span.start : span.end], self.places, province)
+            self.resolved[(span.start, span.end)] = res
+            if res.new_place:
+                self.new_places[res.new_place.key] = res.new_place
+
+    def unit(self, span: Span) -> UnitResolution:
+        return self.resolved[(span.start, span.end)]
+
+    # -- pairing intro entries with items --
+
+    def _entry_matches(self, entry: IntroEntry, item: Item) -> bool:
+        if item.title and _same_title(self.quote(entry.title), self.quote(item.title)):
+            return True
+        if item.unit:
+            a, b = self.unit(entry.unit), self.unit(item.unit)
+            return a.place is not None and (a.place, a.type) == (b.place, b.type)
+        return False
+
+    def _compare(self, case: Case, entry: IntroEntry) -> None:
+        item = case.item
+        if item is None:
+            return
+        where = f"the intro (line {self.line(entry.unit.start)})"
+        if item.title:
+            mine = self.quote(item.title)
+            theirs = self.quote(entry.title)
+            if not _same_title(mine, theirs):
+                case.conflicts.append(
+                    f"title: {where} says {theirs!r}, the item block "
+                    f"(line {self.line(item.title.start)}) says {mine!r}; the item block is used"
+                )
+        if item.unit:
+            a, b = self.unit(entry.unit), self.unit(item.unit)
+            if (a.place, a.type) != (b.place, b.type):
+                case.conflicts.append(
+                    f"body: {where} names {self.quote(entry.unit)!r} ({a.type}, {a.place}), "
+                    f"the item block (line {self.line(item.unit.start)}) names "
+                    f"{self.quote(item.unit)!r} ({b.type}, {b.place}); the item block is used"
+                )
+
+    def _pair(self, entry: IntroEntry, cases: dict[int, Case], used: set[int]) -> Case | None:
+        """The item block an intro entry speaks of: same place in the list, else same content."""
+
+        def free(case: Case | None) -> bool:
+            return case is not None and case.item is not None and case.number not in used
+
+        by_position = cases.get(entry.position)
+        if free(by_position) and self._entry_matches(entry, by_position.item):
+            return by_position
+        other = next(
+            (c for c in cases.values() if free(c) and self._entry_matches(entry, c.item)), None
+        )
+        if other is not None:
+            self.conflicts.append(
+                (
+                    self.line(entry.unit.start),
+                    f"the intro lists {self.quote(entry.unit)!r} in place {entry.position}, "
+                    f"its item block is number {other.number}",
+                )
+            )
+            return other
+        return by_position if free(by_position) else None  # compared: differences reported
+
+    def cases(self) -> list[Case]:
+        """The notice's cases: item blocks, paired with intro entries, plus intro-only ones."""
+        items = self.notice.items
+        intro = self.notice.intro
+        primary = intro.primary
+        cases = {it.number: Case(it.number, item=it) for it in items}
+        used: set[int] = set()
+        for entry in primary.entries if primary else []:
+            target = self._pair(entry, cases, used)
+            if target is None:
+                if entry.position in cases:
+                    self.conflicts.append(
+                        (
+                            self.line(entry.unit.start),
+                            f"the intro lists {self.quote(entry.unit)!r} "
+                            f"“{self.quote(entry.title)}”, which no item block matches",
+                        )
+                    )
+                    continue
+                target = cases[entry.position] = Case(entry.position)
+                if items:
+                    target.conflicts.append(
+                        "the intro lists this case but the notice has no item block for it"
+                    )
+            target.entry = entry
+            used.add(target.number)
+            self._compare(target, entry)
+        for lst in intro.lists:
+            if lst is primary:
+                continue
+            for entry in lst.entries:  # 明确X等N个项目: a mention of the first case
+                target = cases.get(entry.position)
+                if target is not None and target.item is not None:
+                    self._compare(target, entry)
+        total = len(cases)
+        for lst in intro.lists:
+            if lst.count is not None and lst.count != total:
+                cut = " (the text is cut off)" if any(it.truncated for it in items) else ""
+                self.conflicts.append(
+                    (
+                        self.line(lst.count_span.start),
+                        f"the intro announces {lst.count} cases, the notice has {total}{cut}",
+                    )
+                )
+                break
+        return [cases[n] for n in sorted(cases)]
+
+    # -- one record --
+
+    def draft(self, case: Case, source_id: str, batch_id: str) -> DraftCase:
+        """The draft record of one case (in the format of data/cases/README.md)."""
+        t = self.t
+        cid = f"{batch_id}-{case.number:02d}"
+        rec: dict[str, Any] = {}
+        rules: dict[str, str] = {}
+        fill: dict[str, str] = {}  # placeholder field -> what to fill
+
+        def placeholder(path: str, what: str) -> str:
+            fill[path] = what
+            return PLACEHOLDER
+
+        def span(s: Span) -> dict[str, Any]:
+            return {"quote": t.text[s.start : s.end], "start": s.start, "end": s.end}
+
+        item, entry = case.item, case.entry
+        rec["id"] = cid
+        rec["source"] = source_id
+        rec["item"] = case.number
+        rules["item"] = "item-heading" if item else "intro-list-position"
+        section = item.section if item else None
+        if section and section.category:
+            rec["category"] = section.category
+            rules["category"] = f"section-heading:{t.text[section.span.start : section.span.end]}"
+        else:
+            why = "no section heading above the item" if item else "the intro does not say"
+            rec["category"] = placeholder(
+                "category", f"supervision, deputy-work or publicity ({why})"
+            )
+        title = item.title if item and item.title else (entry.title if entry else None)
+        if title:
+            rec["title"] = {**span(title), "en": placeholder("title.en", "English translation")}
+            rules["title"] = "item-heading" if item and item.title else entry.rule
+        else:
+            rec["title"] = placeholder("title", "the title, as a span of the source")
+        unit = item.unit if item and item.unit else (entry.unit if entry else None)
+        warnings: list[str] = []
+        new_places: list[str] = []
+        repeat_of: list[str] = []
+        if unit:
+            res = self.unit(unit)
+            body: dict[str, Any] = span(unit)
+            body["type"] = res.type or placeholder(
+                "body.type",
+                "county-standing-committee, township-congress or street-working-committee",
+            )
+            body["place"] = res.place or placeholder(
+                "body.place", "a GB/T 2260 code or a town key of data/places/places.yaml"
+            )
+            rec["body"] = body
+            rules["body"] = "unit-field" if item and item.unit else entry.rule
+            rules["body.type"] = res.rules[0]
+            if res.place:
+                rules["body.place"] = ", ".join(res.rules[1:])
+            warnings += res.warnings
+            if res.new_place:
+                new_places.append(res.new_place.yaml_line())
+            repeat_of = sorted(self.curated_bodies.get((res.place or "", res.type or ""), []))
+        else:
+            rec["body"] = placeholder("body", "the declaring unit (申报单位), as a span")
+        regions: list[tuple[int, int]] = []
+        if title:
+            regions.append((title.start, title.end))
+        if item and item.practice:
+            regions.append((item.practice.start, item.practice.end))
+        if item and item.reason:
+            regions.append((item.reason.start, item.reason.end))
+        start_year = None
+        if item and item.practice:
+            start_year = find_start_year(t.norm, item.practice.start, item.practice.end)
+        if start_year:
+            rec["start_year"] = {
+                "year": start_year.year,
+                **span(Span(start_year.start, start_year.end)),
+            }
+            rules["start_year"] = start_year.rule
+        if item and item.measures:
+            rec["measures"] = []
+            for m in item.measures:
+                rec["measures"].append(
+                    {"n": m.n, "heading": t.text[m.heading.start : m.heading.end], **span(m.span)}
+                )
+                rules[f"measures[{m.n - 1}]"] = m.rule
+        else:
+            why = "the notice has no item block for this case" if not item else "no 主要做法"
+            rec["measures"] = placeholder("measures", f"the measures (主要做法): {why}")
+        if item and item.reason:
+            rec["selection_reason"] = span(item.reason)
+            rules["selection_reason"] = "reason-field"
+        claims = self.tagger.claims(t, regions)
+        mechanisms = [
+            {"id": c.concept, "quote": t.text[c.start : c.end], "start": c.start, "end": c.end}
+            for c in claims["mechanisms"]
+        ]
+        for i, c in enumerate(claims["mechanisms"]):
+            rules[f"mechanisms[{i}]"] = c.rule
+        rec["mechanisms"] = mechanisms or placeholder(
+            "mechanisms", "at least one mechanism id of data/vocab/mechanisms.ttl, with a quote"
+        )
+        rec["actors"] = []
+        for i, c in enumerate(claims["actors"]):
+            rec["actors"].append(
+                {
+                    "id": c.concept,
+                    "role": c.role,
+                    "quote": t.text[c.start : c.end],
+                    "start": c.start,
+                    "end": c.end,
+                }
+            )
+            rules[f"actors[{i}]"] = c.rule
+        rec["problems"] = []
+        for i, c in enumerate(claims["problems"]):
+            rec["problems"].append(
+                {"label": c.label, "quote": t.text[c.start : c.end], "start": c.start, "end": c.end}
+            )
+            rules[f"problems[{i}]"] = c.rule
+        rec["platforms"] = []
+        for i, c in enumerate(claims["platforms"]):
+            rec["platforms"].append(
+                {
+                    "name": c.name,
+                    "type": c.concept,
+                    "quote": t.text[c.start : c.end],
+                    "start": c.start,
+                    "end": c.end,
+                }
+            )
+            rules[f"platforms[{i}]"] = c.rule
+        rec["quantities"] = []
+        for lo, hi in regions:
+            for q in find_quantities(t.norm, lo, hi):
+                entry_q: dict[str, Any] = {"value": q.value, "unit": q.unit, "what": q.what}
+                if q.year is not None:
+                    entry_q["year"] = q.year
+                entry_q.update(span(Span(q.start, q.end)))
+                rules[f"quantities[{len(rec['quantities'])}]"] = q.rule
+                rec["quantities"].append(entry_q)
+        self._check_spans(rec)
+        conflicts = list(case.conflicts)
+        truncation = list(item.truncation) if item else []
+        meta: dict[str, Any] = {
+            "case": cid,
+            "source": source_id,
+            "notice_line": self.line(item.marker.start if item else entry.unit.start),
+            "truncated": bool(item and item.truncated),
+            "truncation": truncation,
+            "intro_only": item is None,
+            "conflicts": conflicts,
+            "placeholders": [f"{k}: {v}" for k, v in fill.items()],
+            "new_places": new_places,
+            "repeat_of": repeat_of,
+            "warnings": warnings,
+            "rules": rules,
+        }
+        comments = {k: f"rule: {v}" for k, v in rules.items() if k not in ("item",)}
+        for k, v in fill.items():
+            comments[k] = f"fill: {v}"
+        return DraftCase(cid, case.number, rec, comments, meta)
+
+    def _check_spans(self, rec: dict[str, Any]) -> None:
+        """Every quote is the source text at its offsets (a bug otherwise)."""
+
+        def walk(value: Any) -> None:
+            if isinstance(value, dict):
+                if {"quote", "start", "end"} <= value.keys():
+                    got = self.t.text[value["start"] : value["end"]]
+                    if got != value["quote"]:  # pragma: no cover - a parser bug
+                        raise AssertionError(f"span {value} does not match {got!r}")
+                for v in value.values():
+                    walk(v)
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v)
+
+        walk(rec)

@@ -1,0 +1,428 @@
+"""Draft files: deterministic YAML in the curated layout, idempotent writes, and accept.
+
+Layout of the drafts area (default `data/drafts/`):
+
+    <source-id>/<case-id>.yaml          the draft record, exactly the format of data/cases/
+                                        plus `# rule:` / `# fill:` comments (YAML ignores them)
+    <source-id>/<case-id>.draft.yaml    draft-only metadata: rules, truncation, conflicts,
+                                        placeholders, new places (load_case refuses unknown
+                                        keys, so these cannot live in the record itself)
+    <source-id>/<source-id>.source.yaml the source's metadata record while it is a draft
+    <source-id>/_generated.yaml         sha256 of each file as generated: a draft the
+                                        curator has edited is never overwritten by ingest
+
+`accept_drafts` promotes reviewed drafts into data/cases/ (and the source metadata into
+data/sources/), re-rendered without comments, and deletes the draft files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from kg.errors import KgError, Problem
+from kg.ingest.report import PLACEHOLDER, FileChange
+from kg.places import Gazetteer
+from kg.records import KnownIds, load_case
+from kg.sources import Source, load_source, load_sources
+from kg.textio import atomic_write_bytes, atomic_write_many
+from kg.vocab import load_vocabulary, vocabulary_ids
+from kg.yamlstrict import load_yaml
+
+MANIFEST = "_generated.yaml"
+DRAFT_META = ".draft.yaml"
+SOURCE_DRAFT = ".source.yaml"
+
+# -- YAML rendering --
+
+_INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
+_RESOLVED = re.compile(
+    r"^(?:[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|[-+]?[0-9][0-9_.eE+-]*|true|false|True|False|TRUE"
+    r"|FALSE|yes|no|Yes|No|YES|NO|on|off|On|Off|ON|OFF|y|n|Y|N|null|Null|NULL|~|[-+]?\.inf|\.nan)$"
+)
+_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Not plain: characters YAML would escape, fold or strip, and ": " / " #" / a final ":".
+_NOT_PLAIN = re.compile(
+    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    "|: | #|:$|^ | $"
+)
+
+
+def _plain_ok(s: str) -> bool:
+    return (
+        bool(s) and s[0] not in _INDICATORS and not _NOT_PLAIN.search(s) and not _RESOLVED.match(s)
+    )
+
+
+def _double_quoted(s: str) -> str:
+    out = []
+    for ch in s:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch in "\x85\u2028\u2029\ufeff" or _PRINTABLE.match(ch):
+            code = ord(ch)
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def scalar(value: Any) -> str:
+    """A YAML scalar that the strict loader reads back as the same value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        if not re.fullmatch(r"-?\d+\.\d+", text):
+            raise ValueError(f"cannot write the number {value!r} as a plain decimal")
+        return text
+    if isinstance(value, str):
+        return value if _plain_ok(value) else _double_quoted(value)
+    raise TypeError(f"cannot write {type(value).__name__} as YAML")
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][\w.\[\]-]*")
+
+
+def _key(key: str) -> str:
+    """A mapping key: plain when it is a simple name (n, body.place, measures[0])."""
+    return key if _PLAIN_KEY.fullmatch(key) else scalar(key)
+
+
+def _with_comment(line: str, comment: str | None) -> str:
+    if not comment:
+        return line
+    return f"{line}  # {comment.replace(chr(10), ' ').replace(chr(13), ' ')}"
+
+
+def _emit(
+    data: dict[str, Any],
+    indent: int,
+    path: str,
+    comments: dict[str, str],
+    lines: list[str],
+    first_prefix: str | None = None,
+    first_comment: str | None = None,
+) -> None:
+    for i, (key, value) in enumerate(data.items()):
+        field = f"{path}.{key}" if path else key
+        prefix = first_prefix if i == 0 and first_prefix is not None else " " * indent
+        comment = comments.get(field)
+        if i == 0 and first_comment:
+            comment = f"{first_comment}; {comment}" if comment else first_comment
+        if isinstance(value, dict) and value:
+            lines.append(_with_comment(f"{prefix}{_key(key)}:", comment))
+            _emit(value, indent + 2, field, comments, lines)
+        elif isinstance(value, list) and value:
+            lines.append(_with_comment(f"{prefix}{_key(key)}:", comment))
+            for j, entry in enumerate(value):
+                entry_path = f"{field}[{j}]"
+                dash = " " * (indent + 2) + "- "
+                if isinstance(entry, dict) and entry:
+                    _emit(
+                        entry,
+                        indent + 4,
+                        entry_path,
+                        comments,
+                        lines,
+                        dash,
+                        comments.get(entry_path),
+                    )
+                elif isinstance(entry, dict | list):
+                    lines.append(
+                        _with_comment(
+                            dash + ("{}" if isinstance(entry, dict) else "[]"),
+                            comments.get(entry_path),
+                        )
+                    )
+                else:
+                    lines.append(_with_comment(dash + scalar(entry), comments.get(entry_path)))
+        elif isinstance(value, dict | list):
+            lines.append(
+                _with_comment(
+                    f"{prefix}{_key(key)}: " + ("{}" if isinstance(value, dict) else "[]"),
+                    comment,
+                )
+            )
+        else:
+            lines.append(_with_comment(f"{prefix}{_key(key)}: {scalar(value)}", comment))
+
+
+def render(
+    data: dict[str, Any], comments: dict[str, str] | None = None, header: list[str] | None = None
+) -> str:
+    """YAML in the layout of the curated records (block style, indented lists)."""
+    lines = [f"# {h}" if h else "#" for h in header or []]
+    _emit(data, 0, "", comments or {}, lines)
+    return "\n".join(lines) + "\n"
+
+
+# -- Placeholders --
+
+
+def placeholders_in(data: Any, path: str = "") -> list[str]:
+    """Field paths whose value is still the placeholder."""
+    if isinstance(data, dict):
+        return [
+            p for k, v in data.items() for p in placeholders_in(v, f"{path}.{k}" if path else k)
+        ]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in placeholders_in(v, f"{path}[{i}]")]
+    return [path] if data == PLACEHOLDER else []
+
+
+# -- Writing drafts --
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def plan_writes(
+    outputs: list[tuple[Path, bytes]], folder: Path, protected: set[Path]
+) -> tuple[list[FileChange], list[tuple[Path, bytes]], dict[str, str]]:
+    """What writing `outputs` would change; drafts the curator edited are kept.
+
+    `protected` are the draft files whose edits must survive (records and source
+    metadata); their generated hashes are kept in the folder's manifest.
+    """
+    manifest_path = folder / MANIFEST
+    generated: dict[str, str] = {}
+    if manifest_path.is_file():
+        data = load_yaml(manifest_path)
+        if isinstance(data, dict) and isinstance(data.get("files"), dict):
+            generated = {str(k): str(v) for k, v in data["files"].items()}
+    changes: list[FileChange] = []
+    writes: list[tuple[Path, bytes]] = []
+    new_manifest: dict[str, str] = {}
+    for path, data in outputs:
+        status = "created"
+        if path.is_file():
+            current = path.read_bytes()
+            if current == data:
+                status = "unchanged"
+            elif path in protected and generated.get(path.name) != sha256(current):
+                status = "kept"  # edited after it was generated
+            else:
+                status = "updated"
+        if path.parent == folder:
+            new_manifest[path.name] = (
+                generated.get(path.name, sha256(data)) if status == "kept" else sha256(data)
+            )
+        changes.append(FileChange(path, status))
+        if status in ("created", "updated"):
+            writes.append((path, data))
+    return changes, writes, new_manifest
+
+
+def manifest_bytes(files: dict[str, str]) -> bytes:
+    header = [
+        "Written by `kg ingest`: the sha256 of each draft file as generated. A draft whose",
+        "hash differs was edited by a curator, and ingest leaves it alone.",
+    ]
+    return render({"files": dict(sorted(files.items()))}, header=header).encode("utf-8")
+
+
+def write_all(writes: list[tuple[Path, bytes]]) -> None:
+    atomic_write_many(writes)
+
+
+# -- Accepting drafts --
+
+
+def _draft_records(drafts_dir: Path) -> dict[str, Path]:
+    out = {}
+    for path in sorted(drafts_dir.glob("*/*.yaml")):
+        name = path.name
+        if name.endswith((DRAFT_META, SOURCE_DRAFT)) or name == MANIFEST:
+            continue
+        out[path.stem] = path
+    return out
+
+
+def _load_draft_source(meta_path: Path, sources_dir: Path) -> Source:
+    """Load a drafted source record as `load_source` would once it sits in data/sources/."""
+    data = load_yaml(meta_path)
+    name = data.get("file") if isinstance(data, dict) else None
+    text = sources_dir / str(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_meta = Path(tmp) / meta_path.name.replace(SOURCE_DRAFT, ".yaml")
+        shutil.copyfile(meta_path, tmp_meta)
+        if name and text.is_file():
+            shutil.copyfile(text, Path(tmp) / text.name)
+        try:
+            return load_source(tmp_meta)
+        except KgError as exc:
+            raise KgError(
+                [Problem(str(meta_path), p.message, p.field, p.line, p.hint) for p in exc.problems]
+            ) from None
+
+
+def accept_drafts(
+    root: Path, ids: list[str] | None = None, *, drafts_dir: Path | None = None
+) -> list[Path]:
+    """Promote reviewed drafts into data/cases/; all named drafts or none.
+
+    Refuses (KgError) when a curated record of that id exists, when a placeholder is
+    still unfilled (in the record or in its source's drafted metadata), or when the
+    record does not load through `kg.records.load_case` or a quote does not match
+    the source text. Returns the files written.
+    """
+    drafts_dir = drafts_dir or root / "data" / "drafts"
+    cases_dir = root / "data" / "cases"
+    sources_dir = root / "data" / "sources"
+    available = _draft_records(drafts_dir) if drafts_dir.is_dir() else {}
+    if ids:
+        unknown = [i for i in ids if i not in available]
+        if unknown:
+            raise KgError(
+                Problem(
+                    str(drafts_dir),
+                    f"no draft named {', '.join(unknown)}",
+                    hint=f"drafts: {', '.join(available) or 'none'}",
+                )
+            )
+        chosen = {i: available[i] for i in ids}
+    else:
+        chosen = available
+    if not chosen:
+        return []
+    vocab = vocabulary_ids(load_vocabulary(root / "data" / "vocab"))
+    sources = load_sources(sources_dir)
+    problems: list[Problem] = []
+    drafted_sources: dict[str, Path] = {}
+    texts = {sid: s.text for sid, s in sources.items()}
+    batches = {sid: s.batch.id for sid, s in sources.items()}
+    for path in chosen.values():
+        data = load_yaml(path)
+        sid = data.get("source") if isinstance(data, dict) else None
+        if not isinstance(sid, str) or sid in batches or sid in drafted_sources:
+            continue
+        meta = path.parent / f"{sid}{SOURCE_DRAFT}"
+        if not meta.is_file():
+            continue
+        todo = placeholders_in(load_yaml(meta))
+        if todo:
+            problems.append(
+                Problem(
+                    str(meta),
+                    f"the source's metadata still has placeholders: {', '.join(todo)}",
+                    hint=f"replace every {PLACEHOLDER} in {meta.name}, then accept again",
+                )
+            )
+            continue
+        try:
+            source = _load_draft_source(meta, sources_dir)
+        except KgError as exc:
+            problems += exc.problems
+            continue
+        drafted_sources[sid] = meta
+        texts[sid] = source.text
+        batches[sid] = source.batch.id
+    known = KnownIds(
+        sources=batches,
+        categories=vocab["categories"],
+        mechanisms=vocab["mechanisms"],
+        actors=vocab["actors"],
+        platform_types=vocab["platform_types"],
+        places=Gazetteer(root / "data" / "places" / "places.yaml").keys(),
+    )
+    rendered: list[tuple[Path, bytes]] = []
+    for case_id, path in chosen.items():
+        for existing in (cases_dir / f"{case_id}.yaml", cases_dir / f"{case_id}.yml"):
+            if existing.exists():
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"a curated record {existing} already exists; accept never overwrites it",
+                        hint="merge what the draft adds into the curated record by hand, "
+                        "then delete the draft",
+                    )
+                )
+                break
+        else:
+            data = load_yaml(path)
+            todo = placeholders_in(data)
+            if todo:
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"unfilled placeholders: {', '.join(todo)}",
+                        hint=f"replace every {PLACEHOLDER} in the draft (its `# fill:` comments "
+                        "say with what)",
+                    )
+                )
+                continue
+            try:
+                case = load_case(path, known)
+            except KgError as exc:
+                problems += exc.problems
+                continue
+            text = texts.get(case.source, "")
+            for span in case.spans():
+                if text[span.start : span.end] != span.quote:
+                    problems.append(
+                        Problem(
+                            str(path),
+                            f"quote does not match the source at [{span.start}, {span.end}): "
+                            f"{span.quote[:30]!r}",
+                            span.field,
+                            span.line,
+                            "copy the quote and offsets from the source text again",
+                        )
+                    )
+                    break
+            rendered.append((cases_dir / f"{case_id}.yaml", render(data).encode("utf-8")))
+    if problems:
+        raise KgError(problems)
+    written = []
+    for sid, meta in sorted(drafted_sources.items()):
+        target = sources_dir / f"{sid}.yaml"
+        atomic_write_bytes(target, render(load_yaml(meta)).encode("utf-8"))
+        written.append(target)
+    atomic_write_many(rendered)
+    written += [p for p, _ in rendered]
+    for case_id, path in chosen.items():
+        path.unlink()
+        path.with_name(case_id + DRAFT_META).unlink(missing_ok=True)
+    _tidy({p.parent for p in chosen.values()}, set(drafted_sources))
+    return written
+
+
+def _tidy(folders: set[Path], accepted_sources: set[str]) -> None:
+    """Forget accepted files in the manifests; remove folders with nothing left."""
+    for folder in sorted(folders):
+        for sid in accepted_sources:
+            (folder / f"{sid}{SOURCE_DRAFT}").unlink(missing_ok=True)
+        manifest = folder / MANIFEST
+        left = [p for p in folder.iterdir() if p.name != MANIFEST]
+        if not left:
+            manifest.unlink(missing_ok=True)
+            folder.rmdir()
+        elif manifest.is_file():
+            data = load_yaml(manifest)
+            files = data.get("files", {}) if isinstance(data, dict) else {}
+            kept = {str(k): str(v) for k, v in files.items() if (folder / str(k)).exists()}
+            atomic_write_bytes(manifest, manifest_bytes(kept))

@@ -1,0 +1,592 @@
+"""The layout of an innovation-case notice: intro, section headings and item blocks.
+
+A notice has an intro (batch ordinal 第N届, the approving meeting, often a list of
+单位“标题” pairs ending in 等N个项目), section headings (一、监督工作方面) and items:
+
+    项目一:标题 / 申报单位:... / 主要做法:一是...二是... / 入选理由:...
+
+The parser works on the normalised copy (`NoticeText.norm`) and returns spans into the
+original text. It tolerates page noise (menus, 字体:大|中|小, share buttons), items
+written on one line or many, Chinese or Arabic item numbers, missing fields, and texts
+cut off mid-item (the last item is then flagged, never dropped).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kg.errors import KgError, Problem
+from kg.ingest.text import NoticeText
+from kg.ingest.units import BODY_SUFFIXES, PlaceIndex, cn_int, cn_ordinal
+
+_NUM = r"\d+|[〇零一二三四五六七八九十百]+"
+_ITEM = re.compile(rf"项目\s*(?P<num>{_NUM})\s*(?:(?P<sep>[:.、])|(?=\s))")
+_FIELD = re.compile(r"(?P<name>申报单位|主要做法|具体做法|主要内容|入选理由|推荐理由)\s*:")
+FIELD_KIND = {
+    "申报单位": "unit",
+    "主要做法": "practice",
+    "具体做法": "practice",
+    "主要内容": "practice",
+    "入选理由": "reason",
+    "推荐理由": "reason",
+}
+_SECTION = re.compile(
+    r"(?:[一二三四五六七八九十]+\s*[、.]|\(\s*[一二三四五六七八九十]+\s*\))\s*(?P<name>[^。,;:!?]{2,20})$"
+)
+_COUNT = re.compile(rf"等\s*(?P<num>{_NUM})\s*个(?:创新)?(?:项目|案例)")
+_ORDINAL = re.compile(r"第(?P<num>[〇一二三四五六七八九十]+|\d+)届")
+_LABEL = re.compile(
+    r"第(?:[〇一二三四五六七八九十]+|\d+)届[^,;。!?:“”\"《》\s]{2,30}?(?:创新案例|案例|项目)"
+)
+_NOTICE = re.compile(r"《(?P<title>[^《》]{2,80}?通知)》")
+_NOTICE_LINE = re.compile(
+    r"(?P<body>[^,;。!?:《》\s]{2,30}?)?(?P<title>关于[^,;。!?:《》\s]{2,60}?的通知)$"
+)
+_DATE_LINE = re.compile(r"\s*((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?\s*$")
+_ISSUE = re.compile(r"(?:印发|下发|发布|公布|发出)《")
+_YEAR_OF_BATCH = re.compile(r"((?:19|20)\d\d)年[^。]{0,20}?第(?:[〇一二三四五六七八九十]+|\d+)届")
+_DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_PUBLISHER = re.compile(r"来源\s*:\s*([^\s|]+)")
+_NOISE = [
+    re.compile(r"字体\s*:?\s*[\[【]?\s*大\s*\|?\s*中\s*\|?\s*小"),
+    re.compile(r"扫一扫|分享到|分享至|打印本页|关闭窗口|返回顶部|【打印】|【关闭】|\[打印\]"),
+    re.compile(
+        r"^\s*[\[【]?(?:来源|发布时间|发布日期|浏览次数|阅读次数|点击数|访问量|责任编辑)\s*:"
+    ),
+    re.compile(r"^\s*(?:当前位置|您当前的位置|您的位置|所在位置)\s*:"),
+    re.compile(r"^\s*(?:上一篇|下一篇|相关阅读|相关新闻|编辑|审核|校对)\s*:"),
+    re.compile(r"^\s*(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}\s+来源\s*:\s*\S{1,20}\s*$"),
+]
+_MENU_SPLIT = re.compile(r"\s*[|>›»·/]\s*|\s{2,}|\s")
+_MENU_WORDS = ("首页", "网站首页", "联系我们", "新闻中心", "English", "登录", "注册")
+_SENTENCE_END = "。!?;”’\"')…"
+_CLAUSE_SEP = ",;:、"
+_SUFFIX_AT_END = re.compile(
+    "(?:" + "|".join(map(re.escape, sorted(BODY_SUFFIXES, key=len, reverse=True))) + ")$"
+)
+_SUFFIX_ANY = re.compile("|".join(map(re.escape, sorted(BODY_SUFFIXES, key=len, reverse=True))))
+_STREET_TAIL = re.compile(r"[\u4e00-\u9fff]{1,8}?街道(?:人大)?(?:工作委员会|工委)")
+_LEAD_VERBS = re.compile(r"^(?:经研究|研究|决定|确定|明确|同意|认定|评选|命名|包括|其中|以及)+")
+_LIST_VERBS = re.compile(r"(?:确定|明确|同意|认定|评选出|评选|命名|将|把)")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+    def __bool__(self) -> bool:
+        return self.end > self.start
+
+
+@dataclass
+class Section:
+    line: int
+    span: Span  # the heading text, numbering included
+    name: Span  # without numbering
+    category: str | None
+
+
+@dataclass
+class Measure:
+    n: int
+    span: Span
+    heading: Span
+    rule: str
+
+
+@dataclass
+class Item:
+    number: int
+    line: int
+    marker: Span  # 项目一:
+    title: Span | None = None
+    unit: Span | None = None
+    practice: Span | None = None
+    reason: Span | None = None
+    measures: list[Measure] = field(default_factory=list)
+    section: Section | None = None
+    truncated: bool = False
+    truncation: list[str] = field(default_factory=list)  # why it is thought cut off
+
+
+@dataclass
+class IntroEntry:
+    position: int  # 1-based place in the list
+    unit: Span
+    title: Span
+    rule: str  # intro-list | intro-first-item
+
+
+@dataclass
+class IntroList:
+    sentence: Span
+    count: int | None
+    count_span: Span | None
+    entries: list[IntroEntry]
+
+
+@dataclass
+class Intro:
+    span: Span
+    lists: list[IntroList] = field(default_factory=list)
+    ordinal: tuple[int, Span] | None = None
+    label: Span | None = None
+    year: tuple[int, Span] | None = None
+    notice_title: Span | None = None
+    title: Span | None = None  # 省人大常委会办公厅印发《...通知》
+    headline: Span | None = None  # a short first line: the repost's headline
+    issuing_body: Span | None = None
+    publisher: str | None = None
+    date: str | None = None
+
+    @property
+    def primary(self) -> IntroList | None:
+        """The intro list naming the most cases."""
+        lists = [x for x in self.lists if x.entries]
+        return max(lists, key=lambda x: len(x.entries)) if lists else None
+
+
+@dataclass
+class Notice:
+    text: NoticeText
+    intro: Intro
+    sections: list[Section]
+    items: list[Item]
+    noise_lines: list[int]
+    warnings: list[tuple[int | None, str]]  # (line, message)
+
+
+def _is_noise(line: str) -> bool:
+    text = line.strip()
+    if not text:
+        return False
+    if any(p.search(text) for p in _NOISE):
+        return True
+    if any(ch in text for ch in "。,;:") or _ITEM.match(text) or _FIELD.match(text):
+        return False
+    tokens = [t for t in _MENU_SPLIT.split(text) if t]
+    separators = any(ch in text for ch in "|>›»")
+    if len(tokens) >= 3 and all(len(t) <= 8 for t in tokens):
+        return separators or len(tokens) >= 5 or any(t in _MENU_WORDS for t in tokens)
+    return text in _MENU_WORDS
+
+
+def _boundary(norm: str, pos: int, lo: int = 0) -> bool:
+    """True when a marker at `pos` starts a line, a sentence or follows a space."""
+    if pos <= lo:
+        return True
+    prev = norm[pos - 1]
+    return prev.isspace() or prev in '。;!?”"):'
+
+
+class Parser:
+    """Finds the layout of one notice; `category_of` names the category of a heading."""
+
+    def __init__(
+        self,
+        notice: NoticeText,
+        places: PlaceIndex,
+        category_of: Callable[[str], str | None],
+    ):
+        self.t = notice
+        self.norm = notice.norm
+        self.places = places
+        self.category_of = category_of
+        self.warnings: list[tuple[int | None, str]] = []
+        self.noise = [_is_noise(notice.norm[ln.start : ln.end]) for ln in notice.lines]
+        self.noise_starts = [
+            ln.start for ln, noisy in zip(notice.lines, self.noise, strict=True) if noisy
+        ]
+
+    def warn(self, offset: int | None, message: str) -> None:
+        self.warnings.append((self.t.line_of(offset) if offset is not None else None, message))
+
+    # -- helpers --
+
+    def _cut_at_noise(self, start: int, end: int) -> int:
+        """`end`, or the start of the first noise line inside [start, end)."""
+        for pos in self.noise_starts:
+            if start < pos < end:
+                return pos
+        return end
+
+    def _line_end(self, pos: int) -> int:
+        return self.t.lines[self.t.line_of(pos) - 1].end
+
+    def _span(self, start: int, end: int) -> Span | None:
+        start, end = self.t.strip(start, end)
+        return Span(start, end) if end > start else None
+
+    # -- sections --
+
+    def sections(self) -> list[Section]:
+        out = []
+        for ln, noisy in zip(self.t.lines, self.noise, strict=True):
+            if noisy:
+                continue
+            start, end = self.t.strip(ln.start, ln.end)
+            m = _SECTION.match(self.norm, start, end)
+            if not m or _ITEM.match(self.norm, start, end):
+                continue
+            name = self.norm[m.start("name") : m.end("name")]
+            category = self.category_of(name)
+            if category is None and not name.rstrip().endswith(("方面", "类")):
+                continue
+            out.append(
+                Section(ln.number, Span(start, end), Span(m.start("name"), m.end("name")), category)
+            )
+            if category is None:
+                self.warn(start, f"section heading {name!r} names no known category")
+        return out
+
+    # -- items --
+
+    def item_markers(self) -> list[tuple[int, re.Match]]:
+        out = []
+        for m in _ITEM.finditer(self.norm):
+            line = self.t.lines[self.t.line_of(m.start()) - 1]
+            at_line_start = not self.norm[line.start : m.start()].strip()
+            if m.group("sep") is None and not at_line_start:
+                continue
+            if not (at_line_start or _boundary(self.norm, m.start())):
+                continue
+            if self.noise[line.number - 1]:
+                continue
+            out.append((cn_int(m.group("num")), m))
+        seen: dict[int, int] = {}
+        duplicates = []
+        for number, m in out:
+            line = self.t.line_of(m.start())
+            if number in seen:
+                duplicates.append(
+                    Problem(
+                        str(self.t.path),
+                        f"item number {number} appears twice (lines {seen[number]} and {line})",
+                        line=line,
+                        hint="each item of a notice has its own number; fix the numbering",
+                    )
+                )
+            seen.setdefault(number, line)
+        if duplicates:
+            raise KgError(duplicates)
+        return out
+
+    def items(self, sections: list[Section]) -> list[Item]:
+        markers = self.item_markers()
+        items = []
+        for i, (number, m) in enumerate(markers):
+            end = markers[i + 1][1].start() if i + 1 < len(markers) else len(self.norm)
+            heading = next((s for s in sections if m.end() <= s.span.start < end), None)
+            if heading is not None:
+                end = heading.span.start
+            section = None
+            for s in sections:
+                if s.span.start < m.start():
+                    section = s
+            item = Item(number, self.t.line_of(m.start()), Span(m.start(), m.end()))
+            item.section = section
+            self._fields(item, m.end(), end)
+            items.append(item)
+        numbers = [it.number for it in items]
+        if numbers and numbers != list(range(1, len(numbers) + 1)):
+            self.warn(items[0].marker.start, f"item numbers are {numbers}, not 1, 2, 3, ...")
+        if items:
+            self._truncation(items)
+        return items
+
+    def _fields(self, item: Item, start: int, end: int) -> None:
+        found: list[tuple[str, re.Match]] = []
+        for m in _FIELD.finditer(self.norm, start, end):
+            if not _boundary(self.norm, m.start(), start):
+                continue
+            kind = FIELD_KIND[m.group("name")]
+            if any(k == kind for k, _ in found):
+                self.warn(m.start(), f"item {item.number}: a second {m.group('name')} is ignored")
+                continue
+            found.append((kind, m))
+        # The title: the rest of the marker's line, or the next line when that is empty.
+        title_end = min([self._line_end(start)] + [m.start() for _, m in found])
+        item.title = self._span(start, title_end)
+        if item.title is None:
+            nxt = self.t.line_of(start) + 1
+            first_field = found[0][1].start() if found else end
+            for ln in self.t.lines[nxt - 1 :]:
+                if ln.start >= first_field or ln.start >= end:
+                    break
+                if not self.noise[ln.number - 1] and (span := self._span(ln.start, ln.end)):
+                    item.title = Span(span.start, min(span.end, first_field))
+                    break
+        bounds = [m.start() for _, m in found] + [end]
+        for (kind, m), stop in zip(found, bounds[1:], strict=True):
+            stop = self._cut_at_noise(m.end(), stop)
+            if kind in ("unit", "reason"):
+                first = self._span(m.end(), stop)
+                if first is None:
+                    continue
+                line_end = self._line_end(first.start)
+                span = self._span(first.start, min(stop, line_end))
+                rest = self._span(min(stop, line_end), stop)
+                if rest:
+                    self.warn(
+                        rest.start,
+                        f"item {item.number}: text after the {m.group('name')} line is ignored: "
+                        f"{self.t.text[rest.start : rest.end][:40]!r}",
+                    )
+            else:
+                span = self._span(m.end(), stop)
+            if span is None:
+                continue
+            setattr(item, kind, span)
+        if item.practice:
+            item.measures = self._measures(item.practice)
+
+    # -- measures --
+
+    def _find_marked(self, span: Span, marker: Callable[[int], str], rule: str) -> list[Measure]:
+        found = []
+        pos = span.start
+        k = 1
+        while True:
+            token = marker(k)
+            at = self.norm.find(token, pos, span.end)
+            while at != -1 and not _boundary(self.norm, at, span.start):
+                at = self.norm.find(token, at + 1, span.end)
+            if at == -1:
+                break
+            found.append((k, at, at + len(token)))
+            pos = at + len(token)
+            k += 1
+        measures = []
+        for i, (k, at, body) in enumerate(found):
+            stop = found[i + 1][1] if i + 1 < len(found) else span.end
+            stop = self._cut_at_noise(body, stop)
+            quote = self._span(at, stop)
+            if quote is None:
+                continue
+            measures.append(Measure(k, quote, self._heading(body, quote.end), rule))
+        return measures
+
+    def _heading(self, start: int, end: int) -> Span:
+        stop = start
+        while stop < end and self.norm[stop] not in "。;:!?\n\r":
+            stop += 1
+        if stop - start > 50:
+            comma = self.norm.find(",", start, stop)
+            stop = comma if comma != -1 else start + 50
+        return self._span(start, stop) or Span(start, min(end, start + 1))
+
+    def _measures(self, practice: Span) -> list[Measure]:
+        styles: list[tuple[Callable[[int], str], str]] = [
+            (lambda k: cn_ordinal(k) + "是", "measure-marker:一是"),
+            (lambda k: f"({cn_ordinal(k)})", "measure-marker:(一)"),
+            (lambda k: cn_ordinal(k) + "、", "measure-marker:一、"),
+            (lambda k: f"{k}.", "measure-marker:1."),
+        ]
+        for marker, rule in styles:
+            measures = self._find_marked(practice, marker, rule)
+            if measures:
+                return measures
+        stop = self._cut_at_noise(practice.start, practice.end)
+        quote = self._span(practice.start, stop)
+        if quote is None:
+            return []
+        return [Measure(1, quote, self._heading(quote.start, quote.end), "measure-unnumbered")]
+
+    # -- truncation --
+
+    def _truncation(self, items: list[Item]) -> None:
+        last = items[-1]
+        reasons = []
+        parts = [s for s in (last.title, last.unit, last.practice, last.reason) if s]
+        if last.measures:
+            parts.append(last.measures[-1].span)
+        end = max((s.end for s in parts), default=last.marker.end)
+        tail = self.norm[max(0, end - 3) : end]
+        if tail.endswith(("...", "…")) or re.search(r"[(（]?未完", self.norm[end : end + 8]):
+            reasons.append("the text ends with an ellipsis")
+        elif tail[-1:] not in _SENTENCE_END:
+            reasons.append(f"the last sentence stops without punctuation ({tail!r})")
+        if last.unit is None:
+            reasons.append("no 申报单位")
+        if last.practice is None:
+            reasons.append("no 主要做法")
+        if last.reason is None and items[:-1] and all(it.reason for it in items[:-1]):
+            reasons.append("no 入选理由, which every other item has")
+        if reasons:
+            last.truncated = True
+            last.truncation = reasons
+        for item in items:
+            for kind, name in (("unit", "申报单位"), ("practice", "主要做法")):
+                if getattr(item, kind) is None and not item.truncated:
+                    self.warn(item.marker.start, f"item {item.number} has no {name}")
+
+    # -- intro --
+
+    def intro(self, end: int) -> Intro:
+        intro = Intro(Span(0, end))
+        norm = self.norm
+        for ln, noisy in zip(self.t.lines, self.noise, strict=True):
+            if not noisy:
+                continue
+            line = norm[ln.start : ln.end]
+            if intro.publisher is None and (m := _PUBLISHER.search(line)):
+                intro.publisher = self.t.text[ln.start + m.start(1) : ln.start + m.end(1)]
+            if intro.date is None and (m := _DATE.search(line)):
+                y, mo, d = (int(g) for g in m.groups())
+                if 1 <= mo <= 12 and 1 <= d <= 31:
+                    intro.date = f"{y:04d}-{mo:02d}-{d:02d}"
+        content = [
+            (ln.start, min(ln.end, end))
+            for ln, noisy in zip(self.t.lines, self.noise, strict=True)
+            if not noisy and ln.start < end
+        ]
+        if content:
+            a, b = self.t.strip(*content[0])
+            line = norm[a:b]
+            if (
+                4 <= b - a <= 60
+                and not any(ch in line for ch in "。,;:")
+                and not _COUNT.search(line)
+            ):
+                intro.headline = Span(a, b)
+        for start, stop in content:
+            if intro.date is None and (m := _DATE_LINE.match(norm, start, stop)):
+                y, mo, d = (int(g) for g in m.groups())
+                if 1 <= mo <= 12 and 1 <= d <= 31:
+                    intro.date = f"{y:04d}-{mo:02d}-{d:02d}"
+            if intro.notice_title is None:
+                a, b = self.t.strip(start, stop)
+                if (m := _NOTICE_LINE.match(norm, a, b)) and m.end() == b:
+                    intro.notice_title = Span(m.start("title"), m.end("title"))
+                    intro.title = Span(a, b)
+                    if m.group("body"):
+                        intro.issuing_body = Span(m.start("body"), m.end("body"))
+        if m := _ORDINAL.search(norm, 0, end) or _ORDINAL.search(norm):
+            intro.ordinal = (cn_int(m.group("num")), Span(m.start(), m.end()))
+        if m := _LABEL.search(norm, 0, end) or _LABEL.search(norm):
+            intro.label = Span(m.start(), m.end())
+        if m := _YEAR_OF_BATCH.search(norm, 0, end):
+            intro.year = (int(m.group(1)), Span(m.start(1), m.end(1) + 1))
+        if intro.notice_title is None and (m := _NOTICE.search(norm, 0, end)):
+            intro.notice_title = Span(m.start("title"), m.end("title"))
+            issue = _ISSUE.search(norm, max(0, m.start() - 4), m.start() + 1)
+            if issue:
+                clause = m.start()
+                while clause > 0 and norm[clause - 1] not in ",;。!?\n\r":
+                    clause -= 1
+                intro.title = self._span(clause, m.end())
+                intro.issuing_body = self._span(clause, issue.start())
+        for start, stop in content:
+            sentence_start = start
+            for pos in range(start, stop + 1):
+                if pos == stop or norm[pos] in "。!?":
+                    self._intro_sentence(intro, sentence_start, pos)
+                    sentence_start = pos + 1
+        return intro
+
+    def _intro_sentence(self, intro: Intro, start: int, end: int) -> None:
+        count = _COUNT.search(self.norm, start, end)
+        if not count:
+            return
+        entries = self._quoted_entries(start, count.start())
+        if not entries:
+            entry = self._first_item(start, count.start())
+            entries = [entry] if entry else []
+        value = cn_int(count.group("num"))
+        intro.lists.append(
+            IntroList(
+                Span(start, end),
+                value,
+                Span(count.start(), count.end()),
+                entries,
+            )
+        )
+
+    def _unit_run(self, quote_pos: int, lo: int) -> Span | None:
+        """The declaring unit right before an opening quote, or None."""
+        norm = self.norm
+        start = quote_pos
+        while start > lo and "\u4e00" <= norm[start - 1] <= "\u9fff":
+            start -= 1
+        run = norm[start:quote_pos]
+        if not run or not _SUFFIX_AT_END.search(run):
+            return None
+        if start > lo and norm[start - 1] in "“”\"'‘’":
+            return None  # a quoted phrase inside a title, not a unit
+        offset = next(
+            (i for i in range(len(run)) if self.places.names_at_full(run, i)),
+            None,
+        )
+        if offset is None:
+            lead = _LEAD_VERBS.match(run)
+            offset = lead.end() if lead else 0
+        if len(run) - offset < 3:
+            return None
+        return Span(start + offset, quote_pos)
+
+    def _quoted_entries(self, start: int, end: int) -> list[IntroEntry]:
+        norm = self.norm
+        units = []
+        for pos in range(start, end):
+            if norm[pos] in '“"' and (unit := self._unit_run(pos, start)):
+                units.append((unit, pos))
+        entries = []
+        for i, (unit, quote_pos) in enumerate(units):
+            stop = units[i + 1][0].start if i + 1 < len(units) else end
+            while stop > quote_pos + 1 and (
+                norm[stop - 1].isspace() or norm[stop - 1] in _CLAUSE_SEP
+            ):
+                stop -= 1
+            for connector in ("以及", "和", "及", "与"):
+                if norm.endswith(connector, quote_pos + 1, stop):
+                    stop -= len(connector)
+            rule = "intro-list"
+            if norm[stop - 1 : stop] in ("”", '"'):
+                title = self._span(quote_pos + 1, stop - 1)
+            elif len(units) == 1:
+                # 明确X人大常委会“双联系”工作机制等3个项目: a quote inside an unquoted title
+                title, rule = self._span(quote_pos, stop), "intro-first-item"
+            else:
+                title = self._span(quote_pos + 1, stop)
+                self.warn(quote_pos, "an intro title has no closing quotation mark")
+            if title:
+                entries.append(IntroEntry(len(entries) + 1, unit, title, rule))
+        return entries
+
+    def _first_item(self, start: int, end: int) -> IntroEntry | None:
+        """`明确{unit}{title}等N个项目`: the intro names the first case only."""
+        norm = self.norm
+        clause = end
+        while clause > start and norm[clause - 1] not in ",;:\n":
+            clause -= 1
+        verb = None
+        for m in _LIST_VERBS.finditer(norm, clause, end):
+            verb = m
+            break
+        lo = verb.end() if verb else clause
+        name = next((i for i in range(lo, end) if self.places.names_at_full(norm, i)), None)
+        if name is None:
+            return None
+        suffix = _SUFFIX_ANY.search(norm, name, end)
+        if suffix is None:
+            return None
+        unit_end = suffix.end()
+        if street := _STREET_TAIL.match(norm, unit_end, end):
+            unit_end = street.end()
+        title = self._span(unit_end, end)
+        if title is None:
+            return None
+        return IntroEntry(1, Span(name, unit_end), title, "intro-first-item")
+
+    # -- all --
+
+    def parse(self) -> Notice:
+        sections = self.sections()
+        items = self.items(sections)
+        starts = [it.marker.start for it in items] + [s.span.start for s in sections]
+        intro = self.intro(min(starts) if starts else len(self.norm))
+        noise = [ln.number for ln, noisy in zip(self.t.lines, self.noise, strict=True) if noisy]
+        return Notice(self.t, intro, sections, items, noise, self.warnings)

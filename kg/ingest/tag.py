@@ -1,0 +1,377 @@
+"""Tagging with the SKOS vocabularies: mechanisms, actors, platform types, categories.
+
+A concept is found where one of its zh labels (skos:prefLabel or skos:altLabel) occurs in
+the matching copy of the text (Simplified, half-width, one form of quotation mark).
+Segmentation rules decide between overlapping hits:
+
+- longest match wins: a hit inside a longer hit of the same vocabulary is dropped
+  (联络站 inside 行业联络站); hits that only partly overlap are both kept;
+- a coordinate compound of narrower concepts' labels is tagged as those concepts
+  (约见约谈 → 约见 + 约谈), and a generic label is dropped when the case has a
+  narrower concept whose label contains it (联络站 beside 行业联络站);
+- an actor hit inside a longer mechanism term is dropped unless it ends that term
+  (片区人大代表联络站 is a station, not 区人大代表; 满意度看群众 does name 群众),
+  and so is one inside a short quoted name (“连线群众” is a mini-program).
+
+Each claim quotes the clause around its hit, with offsets into the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from kg.ingest.text import NoticeText, match_form
+from kg.ingest.units import clause_bounds
+from kg.namespaces import ACTOR, CAT, MECH, PTYPE
+
+SCHEMES = {"mechanism": MECH, "actor": ACTOR, "platform-type": PTYPE, "category": CAT}
+MAX_CLAUSE = 40  # longer clauses are cut to a window around the hit
+MAX_ACTOR_CLAIMS = 3  # per actor and case: evidence enough, not every mention
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    concept: str
+    label: str
+    pref: bool
+    via: str = ""  # how a hit was derived from another (compound-split)
+
+    @property
+    def rule(self) -> str:
+        rule = f"{'prefLabel' if self.pref else 'altLabel'}-match:{self.label}"
+        return f"{self.via}; {rule}" if self.via else rule
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A concept found in the text, with its quote span and the rule that found it."""
+
+    concept: str
+    start: int
+    end: int
+    rule: str
+    role: str = ""
+    name: str = ""  # platforms: the quoted name
+    label: str = ""  # problems: the problem in the source's words
+
+
+class LabelIndex:
+    """The zh labels of one concept scheme, for longest-match substring search."""
+
+    def __init__(self, labels: dict[str, tuple[str, bool]]):
+        self.labels = labels
+        self.lengths: dict[str, list[int]] = {}
+        for label in labels:
+            self.lengths.setdefault(label[0], []).append(len(label))
+        for first, lens in self.lengths.items():
+            self.lengths[first] = sorted(set(lens), reverse=True)
+
+    def hits(self, text: str, lo: int, hi: int) -> list[Hit]:
+        """Every label occurrence in text[lo:hi] (overlaps included)."""
+        out = []
+        labels, lengths = self.labels, self.lengths
+        for i in range(lo, hi):
+            for n in lengths.get(text[i], ()):
+                if i + n <= hi and (found := labels.get(text[i : i + n])):
+                    out.append(Hit(i, i + n, found[0], text[i : i + n], found[1]))
+        return out
+
+
+def longest_first(hits: list[Hit]) -> list[Hit]:
+    """Longest match wins: a hit inside a longer hit is dropped (联络站 in 行业联络站).
+
+    Hits that only overlap in part are both kept: 多部门约见约谈机制 holds both
+    多部门约见约谈 (coordination) and 约见约谈机制 (summons and talks).
+    """
+    chosen: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.start - h.end, h.start, h.concept)):
+        if all(not (c.start <= hit.start and hit.end <= c.end) for c in chosen):
+            chosen.append(hit)
+    return sorted(chosen, key=lambda h: (h.start, h.end))
+
+
+_GENERIC_TAIL = ("机制", "制度", "工作", "模式")
+_JOINERS = "、,和与及"
+
+
+class Vocabulary:
+    """Label indexes of the mechanism, actor, platform-type and category schemes."""
+
+    def __init__(self, graph: Graph):
+        self.indexes: dict[str, LabelIndex] = {}
+        self.duplicates: list[str] = []
+        self.ids: dict[str, frozenset[str]] = {}
+        self.ancestors: dict[str, frozenset[str]] = {}  # scheme-qualified: "mechanism/x"
+        self.labels_of: dict[str, frozenset[str]] = {}
+        for scheme, namespace in SCHEMES.items():
+            labels: dict[str, tuple[str, bool]] = {}
+            ids = set()
+            parents: dict[str, set[str]] = {}
+            for concept in sorted(graph.subjects(RDF.type, SKOS.Concept)):
+                if not (isinstance(concept, URIRef) and str(concept).startswith(namespace)):
+                    continue
+                cid = str(concept)[len(namespace) :]
+                ids.add(cid)
+                parents[cid] = {
+                    str(b)[len(namespace) :]
+                    for b in graph.objects(concept, SKOS.broader)
+                    if str(b).startswith(namespace)
+                }
+                for predicate, pref in ((SKOS.prefLabel, True), (SKOS.altLabel, False)):
+                    for literal in sorted(graph.objects(concept, predicate)):
+                        if getattr(literal, "language", None) != "zh":
+                            continue
+                        key = match_form(str(literal))
+                        if key in labels and labels[key][0] != cid:
+                            self.duplicates.append(
+                                f"{scheme} label {str(literal)!r} belongs to both "
+                                f"{labels[key][0]} and {cid}"
+                            )
+                            continue
+                        labels.setdefault(key, (cid, pref))
+            self.indexes[scheme] = LabelIndex(labels)
+            self.ids[scheme] = frozenset(ids)
+            for cid in ids:
+                seen: set[str] = set()
+                todo = list(parents[cid])
+                while todo:
+                    parent = todo.pop()
+                    if parent not in seen:
+                        seen.add(parent)
+                        todo += parents.get(parent, ())
+                self.ancestors[f"{scheme}/{cid}"] = frozenset(seen)
+            by_concept: dict[str, set[str]] = {}
+            for label, (cid, _) in labels.items():
+                by_concept.setdefault(cid, set()).add(label)
+            for cid, forms in by_concept.items():
+                self.labels_of[f"{scheme}/{cid}"] = frozenset(forms)
+
+    def is_narrower(self, scheme: str, concept: str, than: str) -> bool:
+        return than in self.ancestors.get(f"{scheme}/{concept}", frozenset())
+
+    def split(self, scheme: str, hit: Hit) -> list[Hit]:
+        """A coordinate compound of narrower concepts' labels, as hits of those concepts.
+
+        约见约谈 (summons and talks) → 约见 (summons) + 约谈 (talk); a generic tail
+        such as 机制 may follow. The original hit is returned when no split exists.
+        """
+        text = hit.label
+        for tail in _GENERIC_TAIL:
+            if text.endswith(tail) and len(text) > len(tail):
+                text = text[: -len(tail)]
+                break
+        labels = self.indexes[scheme].labels
+
+        def parts(pos: int) -> list[tuple[str, str, bool]] | None:
+            if pos == len(text):
+                return []
+            if text[pos] in _JOINERS:
+                return parts(pos + 1)
+            for end in range(len(text), pos, -1):
+                found = labels.get(text[pos:end])
+                if found and self.is_narrower(scheme, found[0], hit.concept):
+                    rest = parts(end)
+                    if rest is not None:
+                        return [(text[pos:end], *found), *rest]
+            return None
+
+        split = parts(0)
+        if not split or len(split) < 2:
+            return [hit]
+        via = f"compound-split:{'+'.join(p[0] for p in split)}"
+        return [Hit(hit.start, hit.end, cid, label, pref, via) for label, cid, pref in split]
+
+    def subsumed(self, scheme: str, hit: Hit, others: list[Hit]) -> bool:
+        """True when a narrower concept's hit makes this generic one redundant.
+
+        联络站 adds nothing to a case that has 行业联络站: the generic label is part of a
+        label of the narrower concept found.
+        """
+        for other in others:
+            if other.concept != hit.concept and self.is_narrower(
+                scheme, other.concept, hit.concept
+            ):
+                forms = self.labels_of.get(f"{scheme}/{other.concept}", frozenset())
+                if any(hit.label in form for form in forms):
+                    return True
+        return False
+
+    def category_of(self, heading: str) -> str | None:
+        """The category a section heading names (一、监督工作方面 → supervision)."""
+        text = match_form(heading)
+        hits = longest_first(self.indexes["category"].hits(text, 0, len(text)))
+        concepts = {h.concept for h in hits}
+        return concepts.pop() if len(concepts) == 1 else None
+
+
+# -- Roles of actors --
+
+_GOVERNMENT = {
+    "government",
+    "government-departments",
+    "undertaking-units",
+    "street-offices",
+    "finance-department",
+    "performance-office",
+    "township-stations",
+}
+_SUPERVISED = {
+    "government",
+    "government-departments",
+    "undertaking-units",
+    "street-offices",
+    "universities",
+    "village-committees",
+}
+_PEOPLE = {
+    "deputies",
+    "deputies-national",
+    "deputies-provincial",
+    "deputies-prefecture",
+    "deputies-county",
+    "deputies-township",
+    "citizens",
+    "voters",
+    "fishermen",
+}
+_LEAD_CUES = ("领导下", "领导", "研究出台", "牵头", "主导")
+_SUPPORT_CUES = ("支持", "重视", "投入", "安排专项资金", "转发", "保障")
+_EVALUATE_CUES = ("评议", "测评", "打分", "评价", "点评")
+_SUPERVISE_CUES = ("监督", "督促", "约谈", "约见", "问效", "评议", "督办", "通报")
+
+
+def role_of(actor: str, clause: str) -> tuple[str, str]:
+    """(role, rule) of an actor from cue words in its clause, else the actor's default."""
+
+    def cue(words: tuple[str, ...]) -> str | None:
+        return next((w for w in words if w in clause), None)
+
+    if actor == "party-committee":
+        if word := cue(_LEAD_CUES):
+            return "leads", f"role-cue:{word}"
+        return "supports", "role-default"
+    if actor == "congress-leadership":
+        return "leads", "role-default"
+    if actor in _GOVERNMENT:
+        if word := cue(_SUPPORT_CUES):
+            return "supports", f"role-cue:{word}"
+        if actor in _SUPERVISED:
+            return "supervised", "role-default"
+        if word := cue(_SUPERVISE_CUES):
+            return "supervised", f"role-cue:{word}"
+        return "participates", "role-default"
+    if actor in _SUPERVISED:
+        return "supervised", "role-default"
+    if actor in _PEOPLE and (word := cue(_EVALUATE_CUES)):
+        return "evaluates", f"role-cue:{word}"
+    if actor == "congress-working-committees" and (word := cue(("牵头", "为单元"))):
+        return "leads", f"role-cue:{word}"
+    return "participates", "role-default"
+
+
+_PROBLEM = re.compile(r"针对(?P<label>[^。;]{2,40}?)的(?:情况|问题|难题|特点|现状|短板|痛点)")
+
+
+class Tagger:
+    """Claims of one case: mechanisms, actors, platforms and problems in given spans."""
+
+    def __init__(self, vocabulary: Vocabulary):
+        self.vocabulary = vocabulary
+
+    def _quote(self, t: NoticeText, hit: Hit, lo: int, hi: int) -> tuple[int, int]:
+        """The clause around a hit; in a long clause, its list item (、), then a window."""
+        norm = t.norm
+        a, b = clause_bounds(norm, hit.start, hit.end, lo, hi)
+        if b - a > MAX_CLAUSE:
+            left = norm.rfind("、", a, hit.start)
+            right = norm.find("、", hit.end, b)
+            a = left + 1 if left != -1 else a
+            b = right if right != -1 else b
+        if b - a > MAX_CLAUSE:
+            a = max(a, hit.start - 12)
+            b = min(b, hit.end + 12)
+        return a, b
+
+    @staticmethod
+    def _in_short_quote(t: NoticeText, hit: Hit, lo: int) -> bool:
+        """True inside a quoted name such as “连线群众” (a name, not an actor)."""
+        opening = t.match.rfind('"', max(lo, hit.start - 10), hit.start)
+        if opening == -1 or t.match.count('"', lo, opening) % 2:
+            return False
+        closing = t.match.find('"', hit.end, hit.end + 10)
+        return closing != -1
+
+    def claims(self, t: NoticeText, spans: list[tuple[int, int]]) -> dict[str, list[Claim]]:
+        """Mechanism, actor, platform and problem claims found in `spans` of the text."""
+        out: dict[str, list[Claim]] = {
+            "mechanisms": [],
+            "actors": [],
+            "platforms": [],
+            "problems": [],
+        }
+        seen: set[tuple[str, str, int, int]] = set()
+
+        def add(kind: str, claim: Claim) -> None:
+            key = (kind, claim.concept + claim.name, claim.start, claim.end)
+            if key not in seen:
+                seen.add(key)
+                out[kind].append(claim)
+
+        vocab = self.vocabulary
+        index = vocab.indexes
+        found = []
+        for lo, hi in spans:
+            hits = longest_first(index["mechanism"].hits(t.match, lo, hi))
+            found.append([h for hit in hits for h in vocab.split("mechanism", hit)])
+        every = [h for hits in found for h in hits]
+        for (lo, hi), mechanisms in zip(spans, found, strict=True):
+            for hit in mechanisms:
+                if vocab.subsumed("mechanism", hit, every):
+                    continue
+                a, b = self._quote(t, hit, lo, hi)
+                add("mechanisms", Claim(hit.concept, a, b, hit.rule))
+            actors = longest_first(index["actor"].hits(t.match, lo, hi))
+            for hit in actors:
+                inside = next(
+                    (m for m in mechanisms if m.start <= hit.start and hit.end <= m.end), None
+                )
+                longer = inside is not None and inside.end - inside.start > hit.end - hit.start
+                if longer and hit.end != inside.end:
+                    continue  # segmentation: part of a longer term
+                if self._in_short_quote(t, hit, lo):
+                    continue
+                if sum(c.concept == hit.concept for c in out["actors"]) >= MAX_ACTOR_CLAIMS:
+                    continue
+                a, b = self._quote(t, hit, lo, hi)
+                role, role_rule = role_of(hit.concept, t.norm[a:b])
+                add("actors", Claim(hit.concept, a, b, f"{hit.rule}; {role_rule}", role))
+            for hit in longest_first(index["platform-type"].hits(t.match, lo, hi)):
+                close = hit.start - 1
+                if close <= lo or t.match[close] != '"':
+                    continue
+                opening = t.match.rfind('"', lo, close)
+                if opening == -1 or close - opening < 2 or close - opening > 16:
+                    continue
+                name = t.text[opening + 1 : close]
+                add(
+                    "platforms",
+                    Claim(
+                        hit.concept,
+                        opening,
+                        hit.end,
+                        f"platform-quoted-name; {hit.rule}",
+                        name=name,
+                    ),
+                )
+            for m in _PROBLEM.finditer(t.norm, lo, hi):
+                label = t.text[m.start("label") : m.end("label")].strip()
+                add("problems", Claim("", m.start(), m.end(), "problem-cue:针对", label=label))
+        for kind in out:
+            out[kind].sort(key=lambda c: (c.start, c.end, c.concept, c.name))
+        return out
