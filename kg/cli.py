@@ -6,6 +6,7 @@ import functools
 import json
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class _Group(click.Group):
     """Turns `KgError` into a readable message and exit status 1, without a traceback."""
 
     def invoke(self, ctx: click.Context):
+        warnings.formatwarning = lambda message, *args, **kwargs: f"warning: {message}\n"
         try:
             return super().invoke(ctx)
         except KgError as exc:
@@ -625,6 +627,77 @@ def ingest(
         batch=batch,
     )
     click.echo(report.summary())
+
+
+@main.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=7878,
+    show_default=True,
+    help="TCP port (0: any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; anything but loopback needs --allow-remote.",
+)
+@click.option(
+    "--allow-remote", is_flag=True, help="Allow binding a non-loopback address (prints a warning)."
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Seconds a query may run before it is cancelled.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Rows per result; more are cut (X-Truncated: true).",
+)
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="Largest request body in bytes (413 above).",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Queries run at once (default: twice the cores)."
+)
+@graph_options
+def serve(
+    port: int,
+    host: str,
+    allow_remote: bool,
+    timeout: float,
+    max_rows: int,
+    max_body: int,
+    workers: int | None,
+    source: GraphSource,
+) -> None:
+    """Serve a read-only SPARQL 1.1 endpoint at /sparql and a query page at /.
+
+    Updates are refused (403); SERVICE, LOAD and FROM <url> never reach the network or
+    the disk; each query runs in its own process and is cancelled after --timeout.
+    """
+    from kg.serve import serve as run_server
+
+    run_server(
+        load_graph(source),
+        host=host,
+        port=port,
+        timeout=timeout,
+        max_rows=max_rows,
+        max_body=max_body,
+        allow_remote=allow_remote,
+        workers=workers,
+    )
 
 
 if __name__ == "__main__":

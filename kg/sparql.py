@@ -39,6 +39,7 @@ class PreparedQuery:
     text: str
     form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
     algebra: Query | None = None  # rdflib's translation, so the store need not parse again
+    has_dataset: bool = False  # FROM / FROM NAMED given: the query picks its own graphs
 
 
 def _syntax_error(exc: Exception, where: str) -> KgError:
@@ -125,6 +126,7 @@ def prepare(
     except Exception as exc:  # rdflib reports unknown prefixes etc. here
         raise KgError(Problem(where, f"SPARQL error: {exc}", hint=HINT)) from None
     local = set(local_graphs)
+    has_dataset = False
     for node in _walk(query.algebra):
         if node.name == "ServiceGraphPattern" and not allow_service:
             raise KgError(
@@ -135,7 +137,9 @@ def prepare(
                 )
             )
         if node.name == "DatasetClause":
-            graph = node.get("default") or node.get("named")
+            has_dataset = True
+            # CompValue.get returns the key itself for a missing key: use dict.get
+            graph = dict.get(node, "default") or dict.get(node, "named")
             if str(graph) not in local:
                 raise KgError(
                     Problem(
@@ -145,7 +149,7 @@ def prepare(
                     )
                 )
     form = query.algebra.name.removesuffix("Query").upper()
-    return PreparedQuery(full, form, query)
+    return PreparedQuery(full, form, query, has_dataset)
 
 
 def _is_update(text: str) -> bool:

@@ -195,7 +195,8 @@ class OxigraphStore:
 
     def _run(self, query: PreparedQuery):
         try:
-            return self.store.query(query.text, use_default_graph_as_union=True)
+            # the union is the default graph, unless the query names its own (FROM)
+            return self.store.query(query.text, use_default_graph_as_union=not query.has_dataset)
         except SyntaxError as exc:
             raise KgError(Problem("query", f"SPARQL syntax error: {exc}")) from None
 

@@ -66,3 +66,15 @@ def test_ask_and_construct_on_oxigraph(stores):
     assert kg.query("ASK { case:gd-b3-01 rkg:usesMechanism mech:summons }") is True
     graph = kg.query("CONSTRUCT { ?c rkg:usesMechanism ?m } WHERE { ?c rkg:usesMechanism ?m }")
     assert len(graph) == 78
+
+
+def test_from_and_from_named_pick_graphs_on_every_store(stores):
+    places = "https://w3id.org/renda-kg/graph/places"
+    only_places = f"SELECT (COUNT(*) AS ?n) FROM <{places}> WHERE {{ ?s ?p ?o }}"
+    named = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{places}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    counts = {
+        name: (int(kg.query(only_places).rows[0][0]), int(kg.query(named).rows[0][0]))
+        for name, kg in stores.items()
+    }
+    assert len(set(counts.values())) == 1, counts
+    assert counts["memory"][0] == counts["memory"][1] < len(stores["memory"].store)
