@@ -58,7 +58,7 @@ class KnowledgeGraph:
         built = trig.stat().st_mtime
         inputs = [
             p
-            for part in ("data", "ontology")
+            for part in ("data/sources", "data/cases", "data/vocab", "data/places", "ontology")
             for p in (Path(root) / part).rglob("*")
             if p.is_file()
         ]

@@ -11,6 +11,7 @@ import io
 import json
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
@@ -43,13 +44,15 @@ class Table:
 
 
 def _python(term: Node | None) -> object:
-    """Numbers and booleans as Python values, everything else as a plain `str`."""
+    """Numbers (decimals as floats) and booleans as Python values, the rest as `str`."""
     if term is None:
         return None
     if isinstance(term, Literal):
         value = term.toPython()
         if type(value) in (int, float, bool):
             return value
+        if isinstance(value, Decimal):  # lift, support, Jaccard: numbers, not text
+            return float(value)
     return str.__str__(term)
 
 
