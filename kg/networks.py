@@ -151,20 +151,36 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else 0.0
 
 
+ALL_PAIRS_LIMIT = 300  # above this many cases, each case keeps its `top_k` most similar
+
+
 def similarity_graph(
-    kg: KnowledgeGraph, data: CaseMechanisms | None = None, *, min_shared: int = 1
+    kg: KnowledgeGraph,
+    data: CaseMechanisms | None = None,
+    *,
+    min_shared: int = 1,
+    top_k: int = 10,
 ) -> nx.Graph:
     """Cases linked when they share mechanisms: `shared` count and Jaccard `weight`.
 
     Sets include each mechanism's broader families, so two cases with different kinds
-    of liaison station are alike through the liaison-station family.
+    of liaison station are alike through the liaison-station family. Up to
+    `ALL_PAIRS_LIMIT` cases every similar pair is an edge; above it the graph keeps each
+    case's `top_k` most similar cases (a k-nearest-neighbour graph, computed with sparse
+    matrices in chunks), since all pairs grow with the square of the corpus.
     """
     data = data or load_case_mechanisms(kg)
-    sets = {c: data.expanded(c) for c in data.uses}
+    cases = sorted(data.uses)
+    sets = {c: data.expanded(c) for c in cases}
     graph = nx.Graph(name="case-similarity")
-    for case in sorted(sets):
+    for case in cases:
         graph.add_node(case, mechanisms=len(data.uses[case]), **_label(data.case_attrs[case]))
-    for a, b in combinations(sorted(sets), 2):
+    pairs = (
+        combinations(cases, 2)
+        if len(cases) <= ALL_PAIRS_LIMIT
+        else _nearest_pairs(cases, sets, top_k)
+    )
+    for a, b in pairs:
         shared = sets[a] & sets[b]
         if len(shared) >= min_shared:
             graph.add_edge(
@@ -175,6 +191,39 @@ def similarity_graph(
                 mechanisms=" ".join(sorted(shared)),
             )
     return graph
+
+
+def _nearest_pairs(
+    cases: list[str], sets: dict[str, frozenset[str]], k: int, chunk: int = 2000
+) -> list[tuple[str, str]]:
+    """Each case's `k` highest-Jaccard partners, via sparse products in row chunks."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    columns = {m: j for j, m in enumerate(sorted({m for s in sets.values() for m in s}))}
+    rows, cols = [], []
+    for i, case in enumerate(cases):
+        for m in sets[case]:
+            rows.append(i)
+            cols.append(columns[m])
+    matrix = csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(cases), len(columns))
+    )
+    sizes = np.asarray(matrix.sum(axis=1)).ravel()
+    pairs: set[tuple[str, str]] = set()
+    for start in range(0, len(cases), chunk):
+        shared = (matrix[start : start + chunk] @ matrix.T).toarray()
+        union = sizes[start : start + chunk, None] + sizes[None, :] - shared
+        score = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+        for offset, row in enumerate(score):
+            i = start + offset
+            row[i] = -1.0  # not oneself
+            best = np.argpartition(-row, min(k, len(row) - 1))[:k]
+            for j in best[np.lexsort((best, -row[best]))]:
+                if row[j] > 0:
+                    a, b = sorted((cases[i], cases[int(j)]))
+                    pairs.add((a, b))
+    return sorted(pairs)
 
 
 def communities(graph: nx.Graph, seed: int = 42) -> list[list[str]]:
