@@ -67,6 +67,9 @@ PLACE_CLASS = {
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 VOCABULARY_GRAPH = GRAPH["vocabulary"]
 PLACES_GRAPH = GRAPH["places"]
+# Bodies recur across sources (repeat winners): one graph holds them, so that no triple
+# sits in two graphs (a union default graph would then return it twice).
+BODIES_GRAPH = GRAPH["bodies"]
 
 
 @dataclass(frozen=True)
@@ -177,8 +180,8 @@ def evidence_iri(case_id: str, predicate: URIRef, obj: object, span: Span) -> UR
 class _CaseWriter:
     """Adds one case's triples, with an evidence statement per claim, to a graph."""
 
-    def __init__(self, g: Graph, build: Build, case: Case, source: Source):
-        self.g, self.build, self.case, self.source = g, build, case, source
+    def __init__(self, g: Graph, bodies: Graph, build: Build, case: Case, source: Source):
+        self.g, self.bodies, self.build, self.case, self.source = g, bodies, build, case, source
         self.iri = CASE[case.id]
 
     def add(self, s: URIRef, p: URIRef, objects: object) -> None:
@@ -219,8 +222,9 @@ class _CaseWriter:
         self.add(s, RKG.category, CAT[c.category])
         body = body_iri(c.body.place, c.body.type)
         self.claim(RKG.declaredBy, body, c.body.span)
-        self.add(body, SKOS.altLabel, Literal(c.body.span.quote, lang="zh"))
-        self.add(body, SKOS.altLabel, _lit(c.body.en, "en"))
+        self.bodies.add((body, SKOS.altLabel, Literal(c.body.span.quote, lang="zh")))
+        for label in _lit(c.body.en, "en"):
+            self.bodies.add((body, SKOS.altLabel, label))
         if c.start_year is not None and c.start_year_span:
             year = Literal(str(c.start_year), datatype=XSD.gYear)
             self.add(s, RKG.startYear, year)
@@ -347,6 +351,7 @@ def build(inputs: Inputs) -> Build:
     place_keys = {p.key for c in inputs.cases for p in gaz.chain(c.body.place)}
     place_keys |= {p.key for s in inputs.sources.values() for p in gaz.chain(s.batch.province)}
     places = dataset.graph(PLACES_GRAPH)
+    bodies = dataset.graph(BODIES_GRAPH)
     for key in sorted(place_keys):
         _place_triples(places, gaz, gaz.place(key))
     for source_id in sorted(inputs.sources):
@@ -355,8 +360,8 @@ def build(inputs: Inputs) -> Build:
         _source_triples(g, source)
         for case in inputs.cases:
             if case.source == source_id:
-                _body_triples(g, gaz, case.body.place, case.body.type)
-                _CaseWriter(g, result, case, source).write()
+                _body_triples(bodies, gaz, case.body.place, case.body.type)
+                _CaseWriter(g, bodies, result, case, source).write()
     return result
 
 
