@@ -125,6 +125,8 @@ class Fields:
     def date(self, key: str) -> str:
         value = self.text(key)
         try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # not 20201231, 2020-W01
+                raise ValueError(value)
             dt.date.fromisoformat(value)
         except ValueError:
             self.fail(key, f"{value!r} is not a date", 'write it as "YYYY-MM-DD"')

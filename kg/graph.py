@@ -85,7 +85,7 @@ class KnowledgeGraph:
             path = Path(graph_file) if graph_file else Path(root) / "build" / "kg.trig"
             if kind == "memory":
                 return cls.from_file(path) if graph_file else cls.load(root)
-            if path.is_file():
+            if graph_file or path.is_file():  # a --graph that is missing is an error
                 return cls(OxigraphStore.from_file(path), origin=str(path))
             return cls(
                 OxigraphStore.from_dataset(cls.from_data(root).store.dataset),

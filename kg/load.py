@@ -34,7 +34,10 @@ def _graphs(path: Path) -> dict[str, list]:
         )
     groups: dict[str, list] = defaultdict(list)
     try:
-        for quad in ox.parse(path=str(path), format=formats[path.suffix]):
+        with path.open("rb") as handle:
+            bom = handle.read(3) == b"\xef\xbb\xbf"  # skipped, as by every other reader
+        source = {"input": path.read_bytes()[3:]} if bom else {"path": str(path)}
+        for quad in ox.parse(**source, format=formats[path.suffix]):
             if isinstance(quad.graph_name, ox.DefaultGraph):
                 raise KgError(
                     Problem(
@@ -46,6 +49,8 @@ def _graphs(path: Path) -> dict[str, list]:
             groups[quad.graph_name.value].append(quad)
     except SyntaxError as exc:
         raise KgError(Problem(str(path), f"cannot parse: {exc}")) from None
+    except OSError as exc:
+        raise KgError(Problem(str(path), f"cannot read: {exc.strerror or exc}")) from None
     return dict(sorted(groups.items()))
 
 
@@ -53,12 +58,13 @@ def load_into_oxigraph(path: Path, folder: Path) -> dict[str, int]:
     """Replace each named graph of `path` in the Oxigraph store at `folder`."""
     import pyoxigraph as ox
 
+    graphs = _graphs(path)  # first: a file that cannot be read creates or opens no store
     try:
         store = ox.Store(str(folder))
     except OSError as exc:
         raise KgError(Problem(str(folder), f"cannot open the Oxigraph store: {exc}")) from None
     counts = {}
-    for graph, quads in _graphs(path).items():
+    for graph, quads in graphs.items():
         staging = ox.NamedNode(_STAGING + graph)
         store.update(f"DROP SILENT GRAPH <{staging.value}>")
         store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, staging) for q in quads)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from kg import __version__, serialize
 from kg.errors import KgError, Problem
+from kg.textio import read_utf8
 
 if TYPE_CHECKING:
     from kg.graph import KnowledgeGraph
@@ -135,10 +136,12 @@ def _nquads_of(path: Path) -> bytes:
                 hint="give a built .trig/.nq/.ttl/.nt file or a release folder",
             )
         )
-    if path.suffix == ".nq":
-        return path.read_bytes()
-    from kg.rdfio import parse_dataset
+    from kg.rdfio import check_rdf, parse_dataset
 
+    if path.suffix == ".nq":  # read as is, but through the strict gate (errors with position)
+        text = read_utf8(path).removeprefix("\ufeff")
+        check_rdf(path, text, "nquads")
+        return text.encode("utf-8")
     return serialize.nquads(parse_dataset(path))
 
 

@@ -90,23 +90,38 @@ def trig(dataset: Dataset) -> bytes:
         bind_prefixes(named.namespace_manager)
         for triple in graph:
             named.add(triple)
-        lines = named.serialize(format="turtle").splitlines()
-        prefixes.update(line for line in lines if line.startswith("@prefix"))
-        body = [f"    {line}" if line else "" for line in lines if not line.startswith("@prefix")]
-        blocks.append(f"<{graph.identifier}> {{\n" + "\n".join(body).strip("\n") + "\n}\n")
+        # Split on "\n" only (splitlines() also breaks at \f, \x85, U+2028 inside literals),
+        # and only the leading @prefix block is the header.
+        text = named.serialize(format="turtle")
+        head, _, body = text.partition("\n\n")
+        if head.startswith("@prefix") and all(x.startswith("@prefix") for x in head.split("\n")):
+            prefixes.update(head.split("\n"))
+        else:
+            body = text
+        lines = body.strip("\n").split("\n")
+        if '"""' not in body and "'''" not in body:  # indenting would alter a long literal
+            lines = [f"    {line}" if line else "" for line in lines]
+        blocks.append(f"<{graph.identifier}> {{\n" + "\n".join(lines).strip("\n") + "\n}\n")
     return ("\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)).encode("utf-8")
 
 
+def _nt_lines(graph: Graph) -> list[str]:
+    """N-Triples lines without " .", from rdflib's N-Triples writer: `n3()` writes a
+    literal holding a line break as a Turtle long string, which N-Triples forbids."""
+    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    return [line.removesuffix(" .") for line in text.split("\n") if line]
+
+
 def ntriples(dataset: Dataset) -> bytes:
-    lines = {f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in stable(union(dataset))}
+    lines = {f"{line} .\n" for line in _nt_lines(stable(union(dataset)))}
     return "".join(sorted(lines)).encode("utf-8")
 
 
 def nquads(dataset: Dataset) -> bytes:
     lines = {
-        f"{s.n3()} {p.n3()} {o.n3()} {g.identifier.n3()} .\n"
+        f"{line} {g.identifier.n3()} .\n"
         for g in named_graphs(dataset)
-        for s, p, o in stable(g)
+        for line in _nt_lines(stable(g))
     }
     return "".join(sorted(lines)).encode("utf-8")
 

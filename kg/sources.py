@@ -46,7 +46,10 @@ def load_source(meta_path: Path) -> Source:
     """Read one metadata record and the text it names; check the text's checksum."""
     f = Fields(load_yaml(meta_path), str(meta_path))
     b = f.sub("batch")
-    text_path = meta_path.parent / f.text("file")
+    name = f.text("file")
+    if Path(name).name != name or name in (".", ".."):  # no path: the text sits beside it
+        f.fail("file", f"{name!r} is not a file name in {meta_path.parent}", "give the name only")
+    text_path = meta_path.parent / name
     raw = text_path.read_bytes() if text_path.is_file() else None
     if raw is None:
         raise KgError(Problem(str(meta_path), f"text file {text_path.name} not found", "file"))

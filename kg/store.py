@@ -167,9 +167,14 @@ class OxigraphStore:
             )
         store = cls(into)
         try:
-            store.store.bulk_load(path=str(path), format=getattr(ox.RdfFormat, fmt))
+            with path.open("rb") as handle:
+                bom = handle.read(3) == b"\xef\xbb\xbf"  # skipped, as by every other reader
+            source = {"input": path.read_bytes()[3:]} if bom else {"path": str(path)}
+            store.store.bulk_load(**source, format=getattr(ox.RdfFormat, fmt))
         except (SyntaxError, ValueError) as exc:
             raise KgError(Problem(str(path), f"cannot load: {exc}")) from None
+        except OSError as exc:
+            raise KgError(Problem(str(path), f"cannot read: {exc.strerror or exc}")) from None
         return store
 
     @classmethod

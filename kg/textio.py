@@ -7,6 +7,8 @@ into place, so a failed run never leaves a half-written file where a good one wa
 
 from __future__ import annotations
 
+import errno
+import glob
 import os
 import tempfile
 from collections.abc import Iterable
@@ -37,19 +39,41 @@ def read_utf8(path: Path) -> str:
         ) from None
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary sibling and an atomic rename."""
+def _write_temp(path: Path, data: bytes) -> str:
+    """`data` in a new temporary sibling of `path` (named after it and this process)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return tmp
+
+
+def _sweep(path: Path) -> None:
+    """Delete temporaries of `path` left by a process that was killed while writing it."""
+    prefix = f".{path.name}."
+    for stale in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
+        pid = stale.name[len(prefix) :].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # its writer is gone
+            stale.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` via a temporary sibling and an atomic rename."""
+    atomic_write_many([(path, data)])
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -59,8 +83,22 @@ def atomic_write_text(path: Path, text: str) -> None:
 def atomic_write_many(files: Iterable[tuple[Path, bytes]]) -> None:
     """Write several files only after every one of them has been produced.
 
-    The caller passes fully rendered contents, so nothing is replaced unless all
-    outputs exist; each file is then swapped in atomically.
+    Every file is first written in full to a temporary sibling; only when all of them
+    are on disk are they renamed into place, one after the other. A failure before
+    that point (a full disk, a folder where a file should be) replaces nothing.
     """
-    for path, data in list(files):
-        atomic_write_bytes(path, data)
+    files = list(files)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+            staged.append((_write_temp(path, data), path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for _, path in staged:
+        _sweep(path)

@@ -100,5 +100,22 @@ def load_yaml(path: Path) -> Any:
                 hint="fix the YAML at that line; aliases, tags and duplicate keys are not allowed",
             )
         ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        raise KgError(
+            Problem(
+                str(path),
+                f"invalid YAML: character U+{int(exc.character):04X} is not allowed in YAML",
+                line=text.count("\n", 0, exc.position) + 1,
+                hint="remove the control character (or write it as an escape in double quotes)",
+            )
+        ) from None
     except yaml.YAMLError as exc:
         raise KgError(Problem(str(path), f"invalid YAML: {exc}")) from None
+    except RecursionError:
+        raise KgError(
+            Problem(
+                str(path),
+                "invalid YAML: brackets or indentation are nested too deeply",
+                hint="a record needs only a few levels of nesting",
+            )
+        ) from None

@@ -1,8 +1,22 @@
-"""Shared fixtures: the real project, a scratch copy to break, and one seed build."""
+"""Shared fixtures: the real project, a scratch copy to break, and one seed build.
+
+It also installs the network guard for the whole session: an audit hook that refuses
+any connection or name lookup to a host other than loopback (127.0.0.0/8, ::1,
+localhost) and any Unix socket, records it, and fails the test during which it
+happened. A test that really means to reach the network says so with
+`@pytest.mark.allow_network`. Audit hooks cannot be removed, so the hook only consults
+`NETWORK_GUARD`; its checks cover Python code (urllib, http.client, socket, rdflib's
+fetches), not native code such as Oxigraph's HTTP client or the browser.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import shutil
+import socket
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,6 +25,113 @@ from kg.build import Build, build, load_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_ID = "gd-npc-innovation-cases-batch3-2020"
+
+
+# -- the network guard --
+
+
+class NetworkBlocked(ConnectionRefusedError):
+    """Raised in place of a connection the test did not ask for."""
+
+
+class _NetworkGuard:
+    def __init__(self) -> None:
+        self.allowed = False
+        self.violations: list[str] = []
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def is_local(host: object) -> bool:
+        if host is None:
+            return True  # getaddrinfo(None, port): a passive (bind) lookup
+        if isinstance(host, bytes):
+            host = host.decode("ascii", "replace")
+        name = str(host).strip("[]").lower().rstrip(".")
+        if name in ("", "localhost", "ip6-localhost", "ip6-loopback"):
+            return True
+        try:
+            address = ipaddress.ip_address(name.split("%", 1)[0])
+        except ValueError:
+            return False
+        return address.is_loopback or address.is_unspecified
+
+    def __call__(self, event: str, args: tuple) -> None:
+        if not event.startswith("socket."):
+            return
+        if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
+            sock, address = args[0], args[-1]
+            if getattr(sock, "family", None) == getattr(socket, "AF_UNIX", None):
+                return
+            if not isinstance(address, tuple) or not address:
+                return
+            host = address[0]
+        elif event in (
+            "socket.getaddrinfo",
+            "socket.gethostbyname",
+            "socket.gethostbyname_ex",
+            "socket.gethostbyaddr",
+        ):
+            host = args[0]
+        else:
+            return
+        if self.allowed or self.is_local(host):
+            return
+        message = f"{event} to {host!r}"
+        with self._lock:
+            self.violations.append(message)
+        raise NetworkBlocked(f"network guard: {message} was not asked for by the test")
+
+    def take(self) -> list[str]:
+        with self._lock:
+            found, self.violations[:] = list(self.violations), []
+        return found
+
+    @contextlib.contextmanager
+    def expect_blocked(self):
+        """For tests of the guard itself: the attempts inside are expected (and returned)."""
+        caught: list[str] = []
+        before = self.take()
+        try:
+            yield caught
+        finally:
+            caught += self.take()
+            self.violations[:0] = before
+
+
+NETWORK_GUARD = _NetworkGuard()
+sys.addaudithook(NETWORK_GUARD)
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "allow_network: the test may open connections beyond loopback"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_outbound_connections(request):
+    """Fail the test if it (or a fixture it used) tried to reach a non-loopback host."""
+    NETWORK_GUARD.allowed = request.node.get_closest_marker("allow_network") is not None
+    try:
+        yield
+    finally:
+        NETWORK_GUARD.allowed = False
+        found = NETWORK_GUARD.take()
+        if found:
+            pytest.fail(
+                "outbound connection(s) the test did not ask for: " + "; ".join(found),
+                pytrace=False,
+            )
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    found = NETWORK_GUARD.take()
+    if found:  # attempts made outside any test, e.g. while a session fixture shut down
+        print("\nnetwork guard: outbound connection(s): " + "; ".join(found), file=sys.stderr)
+        session.exitstatus = 1
+
+
+# -- the project --
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,7 @@ from kg.ingest.drafts import (
 from kg.ingest.parse import Notice, Parser
 from kg.ingest.report import PLACEHOLDER, DraftCase, FileChange, IngestReport
 from kg.ingest.tag import Tagger, Vocabulary
-from kg.ingest.text import read_notice
+from kg.ingest.text import KANGXI, read_notice
 from kg.ingest.units import NewPlace, PlaceIndex, province_slug
 from kg.places import Gazetteer
 from kg.vocab import load_vocabulary
@@ -157,6 +157,20 @@ class Ingester:
             Problem(str(path), message, line=line, severity="warning")
             for line, message in notice.warnings
         ]
+        radicals = [i for i, ch in enumerate(notice.text.text) if ord(ch) in KANGXI]
+        if radicals:
+            first = notice.text.text[radicals[0]]
+            warnings.append(
+                Problem(
+                    str(path),
+                    f"{len(radicals)} Kangxi radical(s) such as {first} (U+{ord(first):04X}) "
+                    f"were read as the ideographs they stand for ({chr(KANGXI[ord(first)])}); "
+                    "quotes keep them as in the text",
+                    line=notice.text.line_of(radicals[0]),
+                    severity="warning",
+                    hint="the text was probably copied out of a PDF; check names in the drafts",
+                )
+            )
         source_id, batch_id, curated_meta = self._identify(
             notice, assembler.province, source_id, batch, warnings
         )

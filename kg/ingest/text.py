@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -28,9 +29,17 @@ _TRADITIONAL_ONLY = frozenset(
     "開設與評價產幹權專傳應當屬黨員難題過條問題歲進點寫讓幫華鎮級準"
 )
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+# Kangxi radicals (⼈ U+2F08 for 人, ...), common in text copied out of PDFs: NFKC maps each
+# to one ideograph, so matching sees 人 while offsets and quotes keep the original.
+KANGXI = {
+    cp: ord(nfkc)
+    for cp in [*range(0x2E80, 0x2EF4), *range(0x2F00, 0x2FD6)]
+    if len(nfkc := unicodedata.normalize("NFKC", chr(cp))) == 1 and nfkc != chr(cp)
+}
 _NORM = str.maketrans(
     {
         **_FULLWIDTH,
+        **KANGXI,
         0x3000: " ",  # ideographic space
         0x00A0: " ",
         0xFEFF: " ",  # a BOM counts as a character (offsets keep it) but means nothing
