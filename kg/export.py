@@ -84,6 +84,18 @@ def tables(kg: KnowledgeGraph, *, excel: bool = False) -> dict[str, bytes]:
 def network_bytes(kg: KnowledgeGraph, fmt: str, *, date: str = "1970-01-01") -> bytes:
     """GraphML or GEXF of the whole network; GEXF's modification date is fixed to `date`."""
     graph = nx.DiGraph(network_graph(kg))  # Gephi reads simple graphs best
+    items = [(n, a) for n, a in graph.nodes(data=True)]
+    items += [(f"{u} -> {v}", a) for u, v, a in graph.edges(data=True)]
+    for where, attrs in items:  # networkx would write them raw: a file no reader accepts
+        for key, value in attrs.items():
+            if isinstance(value, str) and serialize.XML_ILLEGAL.search(value):
+                raise KgError(
+                    Problem(
+                        str(where),
+                        f"its {key} holds a control character that {fmt} (XML) cannot carry",
+                        hint="export as csv or Turtle, or remove the character from the data",
+                    )
+                )
     buffer = io.BytesIO()
     if fmt == "graphml":
         nx.write_graphml(graph, buffer, encoding="utf-8")

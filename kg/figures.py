@@ -350,6 +350,7 @@ def _rc(font: tuple[str, str] | None) -> dict[str, object]:
         "ytick.labelsize": 8,
         "svg.fonttype": "none",  # text stays text: searchable, editable, any CJK font shows it
         "svg.hashsalt": "renda-kg",  # fixed clip-path ids, so reruns give the same bytes
+        "text.parse_math": False,  # a label such as "US$5 ... $" is text, not mathtext
     }
 
 

@@ -25,7 +25,7 @@ RDF_FORMATS = {  # our name -> (file suffix, media type)
     "xml": (".rdf", "application/rdf+xml"),
 }
 # Characters XML 1.0 cannot hold, even escaped.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def union(dataset: Dataset) -> Graph:
@@ -153,7 +153,7 @@ def rdfxml(dataset: Dataset) -> bytes:
     """RDF/XML of the union graph; refuses what XML 1.0 cannot carry, naming the triple."""
     graph = stable(union(dataset))
     for s, p, o in graph:
-        if isinstance(o, Literal) and _XML_ILLEGAL.search(str(o)):
+        if isinstance(o, Literal) and XML_ILLEGAL.search(str(o)):
             raise KgError(
                 Problem(
                     str(s),
