@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from pyparsing import ParserElement
 from rdflib import Literal, URIRef
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -119,6 +120,11 @@ def prepare(
                 )
             ) from None
         raise _syntax_error(exc, where) from None
+    finally:
+        # Once packrat is on (matplotlib's mathtext turns it on for the whole process),
+        # pyparsing caches exceptions whose tracebacks hold the caller's frames, and with
+        # them the graph and its store (an Oxigraph folder stays locked): drop them.
+        ParserElement.reset_cache()
     try:
         query = translateQuery(parsed)
     except RecursionError:
