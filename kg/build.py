@@ -372,7 +372,8 @@ def _copy(src: Graph, dst: Graph) -> None:
 
 def output_files(result: Build, out: Path) -> list[tuple[Path, bytes]]:
     """The files `kg build` writes, fully rendered in memory before anything is written."""
+    quads = serialize.sorted_quads(result.dataset)
     return [
-        (out / "kg.ttl", serialize.turtle(result.dataset)),
-        (out / "kg.trig", serialize.trig(result.dataset)),
+        (out / "kg.ttl", serialize.write_quads(quads, "ttl")),
+        (out / "kg.trig", serialize.write_quads(quads, "trig")),
     ]

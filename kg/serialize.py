@@ -10,11 +10,11 @@ import json
 import re
 from importlib import resources
 
-from rdflib import BNode, Dataset, Graph, Literal
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
 from kg.errors import KgError, Problem
-from kg.namespaces import bind_prefixes
+from kg.namespaces import PREFIXES, bind_prefixes
 
 RDF_FORMATS = {  # our name -> (file suffix, media type)
     "ttl": (".ttl", "text/turtle"),
@@ -77,53 +77,127 @@ def stable(graph: Graph) -> Graph:
     return out
 
 
+def _ox_term(term, cache: dict):
+    """The pyoxigraph term for an rdflib term (memoised: IRIs and labels repeat a lot)."""
+    import pyoxigraph as ox
+
+    found = cache.get(term)
+    if found is None:
+        if isinstance(term, URIRef):
+            found = ox.NamedNode(str(term))
+        elif isinstance(term, BNode):
+            found = ox.BlankNode(str(term))
+        elif term.language:
+            found = ox.Literal(str(term), language=term.language)
+        elif term.datatype is not None:
+            found = ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        else:
+            found = ox.Literal(str(term))
+        cache[term] = found
+    return found
+
+
+def _sort_key(quad) -> tuple[str, str, str, str]:
+    return (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object))
+
+
+def sorted_quads(dataset: Dataset) -> list:
+    """Every quad of the named graphs as pyoxigraph quads, sorted, blank nodes canonical.
+
+    Turtle, TriG, N-Triples and N-Quads are written by pyoxigraph from this list: rdflib's
+    Turtle writer needs ~20 s for 100k triples, this path well under one. Blank nodes (the
+    OWL lists of the ontology) get RDFC-1.0 labels, so the same triples give the same bytes.
+    """
+    import pyoxigraph as ox
+
+    cache: dict = {}
+    quads, with_bnodes = [], []
+    for graph in named_graphs(dataset):
+        name = _ox_term(graph.identifier, cache)
+        target = quads
+        if any(isinstance(t, BNode) for t in graph.all_nodes()):
+            target = with_bnodes
+        target.extend(
+            ox.Quad(_ox_term(s, cache), _ox_term(p, cache), _ox_term(o, cache), name)
+            for s, p, o in graph
+        )
+    if with_bnodes:  # one dataset: blank-node labels are shared by a whole TriG document
+        canonical = ox.Dataset(with_bnodes)
+        canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        quads.extend(canonical)
+    quads.sort(key=_sort_key)
+    return quads
+
+
+def _used_prefixes(terms) -> dict[str, str]:
+    """The project prefixes that some IRI among `terms` starts with (Turtle headers stay short)."""
+    import pyoxigraph as ox
+
+    iris = {t.value for t in terms if isinstance(t, ox.NamedNode)}
+    return {
+        prefix: ns
+        for prefix, ns in sorted(PREFIXES.items())
+        if any(iri.startswith(ns) for iri in iris)
+    }
+
+
+def _prefixes_of(quads: list) -> dict[str, str]:
+    terms = {t for q in quads for t in (q.subject, q.predicate, q.object, q.graph_name)}
+    terms |= {q.object.datatype for q in quads if hasattr(q.object, "datatype")}
+    return _used_prefixes(terms)
+
+
+def _ox_write(items: list, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
+    import pyoxigraph as ox
+
+    data = ox.serialize(items, format=getattr(ox.RdfFormat, fmt), prefixes=prefixes or {})
+    if not prefixes:
+        return data
+    # pyoxigraph writes the @prefix lines in an order of its own: sort them.
+    lines = data.split(b"\n")
+    head = 0
+    while head < len(lines) and lines[head].startswith(b"@prefix "):
+        head += 1
+    return b"\n".join(sorted(lines[:head]) + lines[head:])
+
+
+def _triples(quads: list) -> list:
+    """The union graph as sorted, distinct triples."""
+    seen = {q.triple for q in quads}
+    return sorted(seen, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+
+
+def write_quads(quads: list, fmt: str) -> bytes:
+    """Turtle, TriG, N-Triples or N-Quads bytes from `sorted_quads` (computed once, used twice)."""
+    if fmt == "ttl":
+        return _ox_write(_triples(quads), "TURTLE", _prefixes_of(quads))
+    if fmt == "trig":
+        return _ox_write(quads, "TRIG", _prefixes_of(quads))
+    if fmt == "nt":
+        return _ox_write(_triples(quads), "N_TRIPLES")
+    if fmt == "nq":
+        return _ox_write(quads, "N_QUADS")
+    raise ValueError(f"pyoxigraph does not write {fmt!r} here")
+
+
 def turtle(dataset: Dataset) -> bytes:
-    return union(dataset).serialize(format="turtle", encoding="utf-8")
+    """Turtle of the union of the named graphs, subjects in IRI order."""
+    return write_quads(sorted_quads(dataset), "ttl")
 
 
 def trig(dataset: Dataset) -> bytes:
     """TriG with the named graphs in IRI order."""
-    prefixes: set[str] = set()
-    blocks = []
-    for graph in named_graphs(dataset):
-        named = Graph()
-        bind_prefixes(named.namespace_manager)
-        for triple in graph:
-            named.add(triple)
-        # Split on "\n" only (splitlines() also breaks at \f, \x85, U+2028 inside literals),
-        # and only the leading @prefix block is the header.
-        text = named.serialize(format="turtle")
-        head, _, body = text.partition("\n\n")
-        if head.startswith("@prefix") and all(x.startswith("@prefix") for x in head.split("\n")):
-            prefixes.update(head.split("\n"))
-        else:
-            body = text
-        lines = body.strip("\n").split("\n")
-        if '"""' not in body and "'''" not in body:  # indenting would alter a long literal
-            lines = [f"    {line}" if line else "" for line in lines]
-        blocks.append(f"<{graph.identifier}> {{\n" + "\n".join(lines).strip("\n") + "\n}\n")
-    return ("\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)).encode("utf-8")
-
-
-def _nt_lines(graph: Graph) -> list[str]:
-    """N-Triples lines without " .", from rdflib's N-Triples writer: `n3()` writes a
-    literal holding a line break as a Turtle long string, which N-Triples forbids."""
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    return [line.removesuffix(" .") for line in text.split("\n") if line]
+    return write_quads(sorted_quads(dataset), "trig")
 
 
 def ntriples(dataset: Dataset) -> bytes:
-    lines = {f"{line} .\n" for line in _nt_lines(stable(union(dataset)))}
-    return "".join(sorted(lines)).encode("utf-8")
+    """N-Triples of the union graph, one sorted line per distinct triple."""
+    return write_quads(sorted_quads(dataset), "nt")
 
 
 def nquads(dataset: Dataset) -> bytes:
-    lines = {
-        f"{line} {g.identifier.n3()} .\n"
-        for g in named_graphs(dataset)
-        for line in _nt_lines(stable(g))
-    }
-    return "".join(sorted(lines)).encode("utf-8")
+    """N-Quads, lines sorted by graph, subject, predicate, object."""
+    return write_quads(sorted_quads(dataset), "nq")
 
 
 def context() -> dict:

@@ -76,3 +76,54 @@ def test_key_lines_are_recorded(tmp_path):
     data = _load(tmp_path, "a: 1\nb:\n  c: 2\n")
     assert data.key_lines == {"a": 1, "b": 2}
     assert data["b"].key_lines == {"c": 3}
+
+
+YAML_FILES = sorted((Path(__file__).parents[1] / "data").rglob("*.yaml"))
+
+
+def _both_paths(monkeypatch, path: Path):
+    """What load_yaml gives with libyaml's parser, and with the pure-Python strict one."""
+    import yaml
+
+    fast = load_yaml(path)
+    monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    slow = load_yaml(path)
+    monkeypatch.undo()
+    return fast, slow
+
+
+def _lines(value):
+    """Every line number a loaded document remembers, in document order."""
+    if isinstance(value, dict):
+        own = [(value.line, sorted(value.key_lines.items()))]
+        return own + [x for v in value.values() for x in _lines(v)]
+    if isinstance(value, list):
+        return [x for v in value for x in _lines(v)]
+    return []
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_fast_path_reads_every_record_like_the_strict_loader(monkeypatch, path):
+    import yaml
+
+    if not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml: only the strict loader runs")
+    fast, slow = _both_paths(monkeypatch, path)
+    assert fast == slow
+    assert _lines(fast) == _lines(slow)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: &x 1\nb: *x\n", "a: !!python/name:os.system x\n", "a: 1\na: 2\n", "a: [1, {b: 2]\n"],
+    ids=["alias", "tag", "duplicate", "broken"],
+)
+def test_what_the_fast_path_doubts_gets_the_strict_loaders_message(monkeypatch, tmp_path, text):
+    import yaml
+
+    with pytest.raises(KgError) as fast:
+        _load(tmp_path, text)
+    monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    with pytest.raises(KgError) as slow:
+        _load(tmp_path, text)
+    assert str(fast.value) == str(slow.value)
