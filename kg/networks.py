@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import combinations
 from typing import TYPE_CHECKING
 
@@ -30,14 +31,29 @@ class CaseMechanisms:
     mechanism_attrs: dict[str, dict[str, str]]
     broader: dict[str, frozenset[str]]  # mechanism -> direct broader concepts
 
-    def ancestors(self, mechanism: str) -> set[str]:
-        out, stack = set(), list(self.broader.get(mechanism, ()))
-        while stack:
-            parent = stack.pop()
-            if parent not in out:
-                out.add(parent)
-                stack.extend(self.broader.get(parent, ()))
+    @cached_property
+    def _ancestors(self) -> dict[str, frozenset[str]]:
+        """Every concept's broader closure, computed once (patterns ask millions of times)."""
+        out: dict[str, frozenset[str]] = {}
+        for start in {*self.broader, *(m for ms in self.uses.values() for m in ms)}:
+            found, stack = set(), list(self.broader.get(start, ()))
+            while stack:
+                parent = stack.pop()
+                if parent not in found:
+                    found.add(parent)
+                    stack.extend(self.broader.get(parent, ()))
+            out[start] = frozenset(found)
         return out
+
+    @cached_property
+    def _expanded(self) -> dict[str, frozenset[str]]:
+        return {
+            case: frozenset(ms).union(*(self.ancestors(m) for m in ms))
+            for case, ms in self.uses.items()
+        }
+
+    def ancestors(self, mechanism: str) -> frozenset[str]:
+        return self._ancestors.get(mechanism, frozenset())
 
     def families(self, mechanism: str) -> list[str]:
         """The top concepts above `mechanism` (itself if it is one), sorted."""
@@ -46,26 +62,35 @@ class CaseMechanisms:
 
     def expanded(self, case: str) -> frozenset[str]:
         """The case's mechanisms together with all their broader concepts."""
-        out = set(self.uses[case])
-        for m in self.uses[case]:
-            out |= self.ancestors(m)
-        return frozenset(out)
+        return self._expanded[case]
 
 
 def load_case_mechanisms(kg: KnowledgeGraph) -> CaseMechanisms:
     uses: dict[str, set[str]] = defaultdict(set)
     cases: dict[str, dict[str, str]] = {}
     mechanisms: dict[str, dict[str, str]] = {}
-    for row in kg.select("case-mechanisms").dicts():
-        case, mech = compact_id(row["case"]), compact_id(row["mechanism"])
-        uses[case].add(mech)
-        cases[case] = {
-            "kind": "case",
-            "label_zh": row["case_zh"] or case,
-            "label_en": row["case_en"] or "",
-            "level": compact_id(row["level"]),
-            "category": compact_id(row["category"]),
-        }
+    ids: dict[object, str] = {}  # one row per tag: each IRI is compacted once
+
+    def short(term: object) -> str:
+        found = ids.get(term)
+        if found is None:
+            found = ids[term] = compact_id(term)
+        return found
+
+    table = kg.select("case-mechanisms")
+    at = {v: i for i, v in enumerate(table.variables)}
+    for row in table.rows:
+        case = short(row[at["case"]])
+        uses[case].add(short(row[at["mechanism"]]))
+        if case not in cases:
+            zh, en = row[at["case_zh"]], row[at["case_en"]]
+            cases[case] = {
+                "kind": "case",
+                "label_zh": (str(zh) if zh is not None else "") or case,
+                "label_en": str(en) if en is not None else "",
+                "level": short(row[at["level"]]),
+                "category": short(row[at["category"]]),
+            }
     broader: dict[str, set[str]] = defaultdict(set)
     for row in kg.select("mechanism-hierarchy").dicts():
         mech = compact_id(row["mechanism"])
@@ -126,15 +151,20 @@ def cooccurrence_graph(
     With `expanded`, families count too, and a concept is never paired with its own
     ancestor (that pair would co-occur by construction).
     """
-    data = data or load_case_mechanisms(kg)
-    sets = {c: (data.expanded(c) if expanded else data.uses[c]) for c in data.uses}
-    counts: Counter[str] = Counter(m for ms in sets.values() for m in ms)
+    return _cooccurrence(data or load_case_mechanisms(kg), expanded=expanded)
+
+
+def _cooccurrence(data: CaseMechanisms, *, expanded: bool) -> nx.Graph:
+    profiles = Counter(data.expanded(c) if expanded else data.uses[c] for c in data.uses)
+    counts: Counter[str] = Counter()
     pairs: Counter[tuple[str, str]] = Counter()
-    for ms in sets.values():
+    for ms, k in profiles.items():  # each distinct set of mechanisms once, weighted
+        for m in ms:
+            counts[m] += k
         for a, b in combinations(sorted(ms), 2):
             if expanded and (a in data.ancestors(b) or b in data.ancestors(a)):
                 continue
-            pairs[(a, b)] += 1
+            pairs[(a, b)] += k
     graph = nx.Graph(name="mechanism-cooccurrence")
     for mech in sorted(counts):
         attrs = data.mechanism_attrs.get(
@@ -160,6 +190,7 @@ def similarity_graph(
     *,
     min_shared: int = 1,
     top_k: int = 10,
+    cases: list[str] | None = None,
 ) -> nx.Graph:
     """Cases linked when they share mechanisms: `shared` count and Jaccard `weight`.
 
@@ -167,10 +198,11 @@ def similarity_graph(
     of liaison station are alike through the liaison-station family. Up to
     `ALL_PAIRS_LIMIT` cases every similar pair is an edge; above it the graph keeps each
     case's `top_k` most similar cases (a k-nearest-neighbour graph, computed with sparse
-    matrices in chunks), since all pairs grow with the square of the corpus.
+    matrices in chunks), since all pairs grow with the square of the corpus. `cases`
+    limits the graph to those cases (a view's sample).
     """
     data = data or load_case_mechanisms(kg)
-    cases = sorted(data.uses)
+    cases = sorted(data.uses if cases is None else set(cases) & set(data.uses))
     sets = {c: data.expanded(c) for c in cases}
     graph = nx.Graph(name="case-similarity")
     for case in cases:
@@ -230,6 +262,30 @@ def communities(graph: nx.Graph, seed: int = 42) -> list[list[str]]:
     """Louvain communities (seeded, so deterministic), largest first, members sorted."""
     found = nx.community.louvain_communities(graph, weight="weight", seed=seed)
     return sorted((sorted(c) for c in found), key=lambda c: (-len(c), c))
+
+
+def module_communities(
+    data: CaseMechanisms, seed: int = 42
+) -> tuple[list[list[str]], list[list[str]]]:
+    """Case communities for corpora too large for a case-similarity graph.
+
+    Louvain first groups the mechanisms (direct tags) into modules of the co-occurrence
+    network, a graph of a few dozen nodes whatever the corpus size; each case then joins
+    the module that holds most of its mechanisms (ties: the larger module, then the
+    first). Linear in the number of cases. Returns (case communities, their modules),
+    largest community first.
+    """
+    modules = communities(_cooccurrence(data, expanded=False), seed=seed)
+    module_of = {m: i for i, members in enumerate(modules) for m in members}
+    groups: dict[int, list[str]] = defaultdict(list)
+    for case in sorted(data.uses):
+        votes = Counter(module_of[m] for m in data.uses[case] if m in module_of)
+        if not votes:
+            continue
+        best = min(votes, key=lambda i: (-votes[i], -len(modules[i]), i))
+        groups[best].append(case)
+    order = sorted(groups, key=lambda i: (-len(groups[i]), groups[i]))
+    return [groups[i] for i in order], [modules[i] for i in order]
 
 
 def network_graph(kg: KnowledgeGraph) -> nx.MultiDiGraph:

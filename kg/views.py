@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from kg.networks import communities, compact_id, load_case_mechanisms, network_graph
+from kg.networks import (
+    communities,
+    compact_id,
+    load_case_mechanisms,
+    network_graph,
+    similarity_graph,
+)
 from kg.records import UNIT_LABELS
 
 if TYPE_CHECKING:
@@ -293,7 +299,14 @@ def cooccurrence(kg: KnowledgeGraph, data: CaseMechanisms) -> View:
 
 
 def similarity(kg: KnowledgeGraph, data: CaseMechanisms) -> View:
-    graph = kg.similarity_graph()
+    """Case similarity with Louvain colours; above the node budget, of an even sample
+    (every k-th case by id), as the graph of all cases would be computed only to be cut."""
+    cases = sorted(data.uses)
+    sample = None
+    if len(cases) > NODE_BUDGET:
+        step = -(-len(cases) // NODE_BUDGET)
+        sample = cases[::step]
+    graph = similarity_graph(kg, data, cases=sample)
     groups = communities(graph)
     member = {c: i for i, g in enumerate(groups) for c in g}
     legend = [
@@ -322,7 +335,7 @@ def similarity(kg: KnowledgeGraph, data: CaseMechanisms) -> View:
         }
         for a, b, w in graph.edges(data=True)
     ]
-    return _finish(
+    view = _finish(
         View(
             "similarity",
             "案例相似度",
@@ -334,6 +347,13 @@ def similarity(kg: KnowledgeGraph, data: CaseMechanisms) -> View:
             legend,
         )
     )
+    if sample is not None:
+        shown, total = len(sample), len(cases)
+        view.note_zh = f"案例过多:每隔 {step} 个抽取 1 个,显示 {shown} 个(共 {total} 个)。" + (
+            view.note_zh
+        )
+        view.note_en = f"Too many cases: one in every {step} ({shown} of {total}). " + view.note_en
+    return view
 
 
 def places(kg: KnowledgeGraph) -> View:

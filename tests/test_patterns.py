@@ -115,3 +115,79 @@ def test_query_returns_dataframe_when_pandas_is_installed(kg):
     pd = pytest.importorskip("pandas")
     frame = kg.select("case-mechanisms").to_dataframe()
     assert isinstance(frame, pd.DataFrame) and len(frame) > 50
+
+
+def _random_corpus(kg: KnowledgeGraph, n: int, seed: int):
+    """The seed's vocabulary and hierarchy with `n` random cases tagged Zipf-like."""
+    import random
+
+    from kg.networks import CaseMechanisms
+
+    real = load_case_mechanisms(kg)
+    mechs = sorted(real.mechanism_attrs)
+    rng = random.Random(seed)
+    weights = [1 / (i + 1) for i in range(len(mechs))]
+    uses = {
+        f"case:r{i:05d}": frozenset(rng.choices(mechs, weights, k=rng.randint(1, 7)))
+        for i in range(n)
+    }
+    attrs = {c: {"label_zh": c, "label_en": "", "level": "", "category": ""} for c in uses}
+    return CaseMechanisms(uses, attrs, real.mechanism_attrs, real.broader)
+
+
+@pytest.mark.parametrize("seed_", [1, 2, 3])
+def test_vectorised_itemsets_match_counting_tuples(kg, seed_):
+    """frequent_itemsets counts with numpy; this counts every combination in Python."""
+    from collections import Counter
+
+    from kg.patterns import frequent_itemsets
+
+    data = _random_corpus(kg, 400, seed_)
+    sets = [data.expanded(c) for c in data.uses]
+    single = Counter(m for s in sets for m in s)
+    frequent = {m for m, k in single.items() if k >= 3}
+    expected: Counter = Counter()
+    for s in sets:
+        for size in (2, 3):
+            for combo in combinations(sorted(s & frequent), size):
+                if not any(
+                    a in data.ancestors(b) or b in data.ancestors(a)
+                    for a, b in combinations(combo, 2)
+                ):
+                    expected[combo] += 1
+    got = {tuple(r["items"]): r["count"] for r in frequent_itemsets(data, min_count=3)}
+    assert got == {c: k for c, k in expected.items() if k >= 3}
+    assert any(len(c) == 3 for c in got)
+
+
+def test_large_corpora_get_communities_from_mechanism_modules(kg, monkeypatch):
+    import kg.patterns as patterns
+    from kg.networks import module_communities
+
+    data = _random_corpus(kg, 3000, 7)
+    groups, modules = module_communities(data)
+    assert sorted(c for g in groups for c in g) == sorted(data.uses)  # a partition
+    assert module_communities(data) == (groups, modules)  # deterministic
+    for group, module in zip(groups, modules, strict=True):
+        for case in group[:50]:  # each case sits with the module holding most of its tags
+            best = max(len(data.uses[case] & set(m)) for m in modules)
+            assert len(data.uses[case] & set(module)) == best
+    rows = patterns.case_communities(kg, data)
+    assert {r["method"] for r in rows} == {"mechanism-modules"}
+    assert [r["cases"] for r in rows] == groups
+    small = _random_corpus(kg, 60, 7)
+    assert {r["method"] for r in patterns.case_communities(kg, small)} == {
+        "louvain-case-similarity"
+    }
+
+
+def test_similarity_view_samples_cases_above_the_node_budget(kg, monkeypatch):
+    import kg.views as views
+
+    data = load_case_mechanisms(kg)
+    monkeypatch.setattr(views, "NODE_BUDGET", 4)
+    view = views.similarity(kg, data)
+    cases = sorted(data.uses)
+    assert sorted(n["id"] for n in view.nodes) == cases[::3]
+    assert "one in every 3 (4 of 10)" in view.note_en
+    assert "共 10 个" in view.note_zh
