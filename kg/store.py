@@ -1,13 +1,15 @@
 """Stores that answer checked queries. The in-memory rdflib store is the default.
 
-Queries are run in a worker thread with a deadline: rdflib cannot cancel a running
-query, so on timeout the caller gets an error at once and the thread is abandoned
-(it is a daemon thread, so it never keeps the process alive).
+Neither engine can cancel a running query, so queries with a timeout run where they can
+be abandoned. The rdflib store evaluates in a forked child process that is killed at
+the deadline (`kg.isolate.run_isolated`): rdflib may hold the GIL for the whole of a
+catastrophic REGEX, so a watchdog thread could not even wake up. Oxigraph releases the
+GIL, so its queries run in a daemon thread that is abandoned at the deadline (it never
+keeps the process alive).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +19,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg.errors import KgError, Problem
+from kg.isolate import run_in_thread, run_isolated
 from kg.namespaces import bind_prefixes
 from kg.results import Table
 from kg.sparql import PreparedQuery
@@ -30,35 +33,7 @@ DEFAULT_TIMEOUT = 30.0
 
 def run_with_deadline(work: Callable[[], T], timeout: float | None, what: str) -> T:
     """Run `work` in a daemon thread; raise a `KgError` if it outlives `timeout` seconds."""
-    if not timeout:
-        return work()
-    box: dict[str, object] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as exc:  # handed to the caller's thread below
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, name="kg-query", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        raise KgError(
-            Problem(
-                what,
-                f"query did not finish within {timeout:g} s and was abandoned",
-                hint="narrow the query, or raise --timeout",
-            )
-        )
-    if "error" in box:
-        error = box["error"]
-        if isinstance(error, KgError):
-            raise error
-        if isinstance(error, RecursionError):
-            raise KgError(Problem(what, "query is nested too deeply to evaluate"))
-        raise KgError(Problem(what, f"query failed: {type(error).__name__}: {error}"))
-    return box["value"]  # type: ignore[return-value]
+    return run_in_thread(work, timeout, what)
 
 
 class MemoryStore:
@@ -86,26 +61,27 @@ class MemoryStore:
     def _result(self, query: PreparedQuery):
         return self.dataset.query(query.algebra or query.text)
 
+    # With a timeout, each query is evaluated in a forked child (see kg.isolate): only
+    # killing a process stops rdflib, which may hold the GIL for a whole REGEX match.
     def select(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> Table:
         def work() -> Table:
             result = self._result(query)
             names = [str(v) for v in result.vars or []]
             return Table(names, [tuple(row) for row in result])
 
-        return run_with_deadline(work, timeout, "query")
+        return run_isolated(work, timeout, "query")
 
     def ask(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> bool:
-        return run_with_deadline(lambda: bool(self._result(query).askAnswer), timeout, "query")
+        return run_isolated(lambda: bool(self._result(query).askAnswer), timeout, "query")
 
     def construct(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> Graph:
-        def work() -> Graph:
-            graph = Graph()
-            bind_prefixes(graph.namespace_manager)
-            for triple in self._result(query):
-                graph.add(triple)
-            return graph
-
-        return run_with_deadline(work, timeout, "query")
+        # the triples travel from the child as a list; the Graph is built here
+        triples = run_isolated(lambda: list(self._result(query)), timeout, "query")
+        graph = Graph()
+        bind_prefixes(graph.namespace_manager)
+        for triple in triples:
+            graph.add(triple)
+        return graph
 
 
 # -- Oxigraph --
@@ -209,7 +185,17 @@ class OxigraphStore:
         def work() -> Table:
             solutions = self._run(query)
             names = [v.value for v in solutions.variables]
-            rows = [tuple(to_rdflib(s[n]) for n in names) for s in solutions]
+            # Converting terms is most of the cost of a long result, and IRIs and labels
+            # repeat from row to row: convert each distinct term once (4x at 70k rows).
+            seen: dict = {}
+
+            def convert(term):
+                found = seen.get(term)
+                if found is None and term is not None:
+                    found = seen[term] = to_rdflib(term)
+                return found
+
+            rows = [tuple(map(convert, solution)) for solution in solutions]
             return Table(names, rows)
 
         return run_with_deadline(work, timeout, "query")
