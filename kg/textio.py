@@ -3,6 +3,8 @@
 Reads decode UTF-8 strictly with no newline translation, so character offsets into a
 source stay valid. Writes go to a temporary file in the same folder and are renamed
 into place, so a failed run never leaves a half-written file where a good one was.
+For a set of files that must change together (the output of `kg build`), see
+`kg.generations`.
 """
 
 from __future__ import annotations

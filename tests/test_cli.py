@@ -47,7 +47,7 @@ def _build(out: Path, seed: str) -> dict[str, bytes]:
         env=env,
         capture_output=True,
     )
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if not p.name.startswith(".")}
 
 
 def test_build_is_byte_identical_across_runs(tmp_path: Path):

@@ -1,31 +1,40 @@
 """Every failure path writes atomically: killed or failed runs leave the last good output.
 
-`kg build` is killed (SIGKILL) at several delays while it builds a changed project, and
-killed deterministically inside its write step; it is failed by a folder where
-build/kg.trig should be, by a full disk on the second file, and by a serializer that
-raises. After each, every file in build/ is byte-identical to the previous good build
-(or, once the new build has been renamed in, to the new one), and the next good run
-leaves no temporary file behind. Exports, views and ingest are failed the same way.
+`kg build` writes its files into a new generation folder and switches them in by one
+rename (build/.kg-current -> .kg-generations/<digest>; build/kg.ttl and build/kg.trig
+are links through it). It is killed (SIGKILL) at several delays while it builds a
+changed project, and killed at each rename, link and removal of its write step in
+turn, starting from each layout build/ can have (generations, regular files of an
+older version, a copy made with `cp -rL`); it is failed by a folder where build/kg.trig
+should be, by a full disk on the second file, and by a serializer that raises. After
+each, build/kg.ttl and build/kg.trig are both the previous good build or both the new
+one, and the next good run leaves exactly the new build and no temporary behind.
+Exports, views and ingest are failed the same way.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
 import pytest
 
+import kg.generations
 import kg.textio
 
 from .conftest import FIXTURES, Built, accepted, refused, run, snapshot
 
 KG = Path(sys.executable).with_name("kg")
 TITLE_EN = "  en: Innovating a mechanism"
+OUTPUTS = ("kg.trig", "kg.ttl")
 
 
 def _change(built: Built) -> None:
@@ -43,16 +52,38 @@ def _changed_trig(built: Built) -> Path:
 
 
 def _temps(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.rglob("*.tmp"))
+    """Every temporary (file, folder or link) anywhere under `folder`, hidden ones too."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.tmp"))
+
+
+def _public(files: dict[str, bytes]) -> dict[str, bytes]:
+    """What a reader sees: the paths with no hidden part (read through the links)."""
+    return {k: v for k, v in files.items() if not any(p.startswith(".") for p in k.split("/"))}
 
 
 def _visible(folder: Path) -> dict[str, bytes]:
-    return {k: v for k, v in snapshot(folder).items() if not k.rsplit("/", 1)[-1].startswith(".")}
+    return _public(snapshot(folder))
+
+
+def _assert_generation_layout(folder: Path) -> None:
+    """kg.ttl and kg.trig are relative links through .kg-current to the one generation."""
+    for name in OUTPUTS:
+        assert (folder / name).is_symlink(), f"{name} is not a link"
+        assert os.readlink(folder / name) == f".kg-current/{name}"
+    current = folder / ".kg-current"
+    assert current.is_symlink(), ".kg-current is not a link"
+    target = os.readlink(current)
+    assert not os.path.isabs(target) and target.startswith(".kg-generations/"), target
+    assert os.listdir(folder / ".kg-generations") == [target.split("/", 1)[1]]
 
 
 @pytest.fixture
 def generations(built: Built, tmp_path: Path) -> tuple[dict, dict, float]:
-    """(old build/, new build/, seconds a build takes in a fresh process)."""
+    """(old build/, new build/, seconds a build takes in a fresh process).
+
+    The old build/ is the copy the `built` fixture made, which dereferences links like
+    `cp -rL`; the new one is written by `kg build` into an empty folder.
+    """
     old = snapshot(built.build)
     _change(built)
     started = time.perf_counter()
@@ -63,11 +94,13 @@ def generations(built: Built, tmp_path: Path) -> tuple[dict, dict, float]:
     )
     seconds = time.perf_counter() - started
     new = snapshot(tmp_path / "new")
-    assert old.keys() == new.keys() and old != new
+    assert _public(old).keys() == _public(new).keys() == set(OUTPUTS)
+    assert all(_public(old)[name] != _public(new)[name] for name in OUTPUTS)
+    _assert_generation_layout(tmp_path / "new")
     return old, new, seconds
 
 
-def test_sigkill_at_many_moments_leaves_whole_files(built: Built, generations):
+def test_sigkill_at_many_moments_leaves_one_whole_build(built: Built, generations):
     old, new, seconds = generations
     outcomes = []
     for fraction in (0.15, 0.4, 0.65, 0.8, 0.9, 0.95, 1.0, 1.05):
@@ -79,14 +112,110 @@ def test_sigkill_at_many_moments_leaves_whole_files(built: Built, generations):
         time.sleep(seconds * fraction)
         proc.send_signal(signal.SIGKILL)
         outcomes.append(proc.wait())
-        files = _visible(built.build)
-        assert files.keys() == old.keys(), files.keys()
-        for name, data in files.items():
-            assert data in (old[name], new[name]), f"{name} is neither the old nor the new build"
+        assert _visible(built.build) in (_public(old), _public(new)), "build/ mixes two builds"
     assert -signal.SIGKILL in outcomes, "no run was killed before it finished"
     accepted(run("build", "--root", built.root, "--out", built.build))
     assert snapshot(built.build) == new
     assert _temps(built.build) == []
+    _assert_generation_layout(built.build)
+
+
+# The write step of `kg build`, killed at its n-th file-system change for n = 1, 2, ...
+# The project is built once; each run forks, counts the changes its write step makes
+# (renames, links, removals) and kills itself (SIGKILL) just before the n-th. Each run
+# starts from its own copy of the same old build/, and the runs stop at the first n the
+# write step outlives. Prints [n, exit status] lines as JSON.
+_KILL_AT_EACH_STEP = """
+import json, os, shutil, signal, sys
+from pathlib import Path
+from kg.pipeline import build_project, write_build
+
+root, old, work = (Path(a) for a in sys.argv[1:4])
+result, _ = build_project(root, check=False)
+changes = {name: getattr(os, name) for name in
+           ("symlink", "replace", "rename", "link", "unlink", "rmdir")}
+runs = []
+for n in range(1, 200):
+    out = work / f"step-{n}"
+    shutil.copytree(old, out, symlinks=True)
+    pid = os.fork()
+    if pid == 0:
+        done = [0]
+        def counted(change):
+            def step(*args, **kwargs):
+                done[0] += 1
+                if done[0] == n:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                return change(*args, **kwargs)
+            return step
+        for name, change in changes.items():
+            setattr(os, name, counted(change))
+        try:
+            write_build(result, out)
+        except BaseException as exc:
+            print(repr(exc), file=sys.stderr, flush=True)
+            os._exit(1)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    runs.append([n, os.waitstatus_to_exitcode(status)])
+    if runs[-1][1] != -signal.SIGKILL:
+        break
+print(json.dumps(runs))
+"""
+
+
+def _old_layout(built: Built, old: dict[str, bytes], layout: str, folder: Path) -> Path:
+    """build/ holding the old build in `layout`, at `folder`."""
+    if layout == "dereferenced-copy":  # what the `built` fixture made: copytree, `cp -rL`
+        shutil.copytree(built.build, folder, symlinks=True)
+        assert (folder / ".kg-current").is_dir() and not (folder / ".kg-current").is_symlink()
+        return folder
+    folder.mkdir()
+    if layout == "regular-files":  # the layout of versions before generation folders
+        for name in OUTPUTS:
+            (folder / name).write_bytes(old[name])
+    else:
+        kg.generations.publish_generation(folder, [(name, old[name]) for name in OUTPUTS])
+        _assert_generation_layout(folder)
+    return folder
+
+
+@pytest.mark.parametrize("layout", ["generations", "regular-files", "dereferenced-copy"])
+def test_sigkill_at_each_step_of_the_switch(built: Built, generations, tmp_path: Path, layout):
+    """Killed before each rename, link or removal in turn: one whole build, then cleaned."""
+    from kg.pipeline import build_project, write_build
+
+    old, new, _ = generations
+    template = _old_layout(built, old, layout, tmp_path / "old-build")
+    assert _visible(template) == _public(old)
+    work = tmp_path / "steps"
+    work.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILL_AT_EACH_STEP, built.root, template, work],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    runs = json.loads(proc.stdout.strip().splitlines()[-1])
+    *killed, (last, status) = runs
+    assert status == 0, f"the unkilled write step (n={last}) failed"
+    assert len(killed) >= 5 and all(s == -signal.SIGKILL for _, s in killed), runs
+    result, _ = build_project(built.root, check=False)
+    shown = []
+    for n, _ in killed:
+        out = work / f"step-{n}"
+        files = _visible(out)
+        assert files in (_public(old), _public(new)), f"killed at step {n}: build/ mixes builds"
+        shown.append("old" if files == _public(old) else "new")
+        write_build(result, out)  # the next build
+        assert snapshot(out) == new, f"killed at step {n}: the next build left other files"
+        assert _temps(out) == [], f"killed at step {n}: temporaries were not removed"
+        _assert_generation_layout(out)
+    assert "old" in shown and "new" in shown, f"no kill on one side of the switch: {shown}"
+    assert shown == sorted(shown, key=["old", "new"].index), "the switch is not one step"
+    out = work / f"step-{last}"
+    assert snapshot(out) == new and _temps(out) == []
+    _assert_generation_layout(out)
 
 
 _KILL_AT_RENAME = """
@@ -115,28 +244,96 @@ def _killed_at_rename(built: Built, n: int) -> None:
 
 
 def test_sigkill_after_the_files_are_written_but_before_any_rename(built: Built, generations):
-    """The new files exist in full as temporaries; build/ still shows the old build."""
+    """The new files exist in full in a temporary folder; build/ still shows the old build."""
     old, new, _ = generations
     _killed_at_rename(built, 1)
-    assert _visible(built.build) == old
-    assert len(_temps(built.build)) == 2  # left by the killed process: nothing can stop that
+    assert snapshot(built.build).items() >= old.items()
+    assert _visible(built.build) == _public(old)
+    left = _temps(built.build)  # left by the killed process: nothing can stop that
+    assert len(left) == 1 and left[0].startswith(".kg-generations/.generation."), left
+    staged = {k.rsplit("/", 1)[-1]: v for k, v in snapshot(built.build / left[0]).items()}
+    assert staged == _public(new), "the staged files are not the whole new build"
     accepted(run("build", "--root", built.root, "--out", built.build))
     assert snapshot(built.build) == new
     assert _temps(built.build) == [], "stale temporaries of a killed build were not removed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product gap, left: kg build replaces build/kg.ttl and build/kg.trig by two "
-    "renames; a SIGKILL between them leaves the new kg.ttl beside the old kg.trig. Each "
-    "file is whole, but the pair is not one build. Closing it needs a generation folder "
-    "swapped by one rename (or a symlink), a design change of build/.",
-)
-def test_sigkill_between_the_two_renames(built: Built, generations):
+def test_an_older_layout_is_migrated(built: Built, generations):
+    """Regular kg.ttl and kg.trig (an older version's build/) become links, other files stay."""
     old, new, _ = generations
-    _killed_at_rename(built, 2)
-    files = _visible(built.build)
-    assert files in (old, new), "build/ mixes two builds"
+    shutil.rmtree(built.build)
+    build = _old_layout(built, old, "regular-files", built.build)
+    (build / "views").mkdir()
+    (build / "views" / "index.html").write_bytes(b"<p>views</p>")
+    accepted(run("build", "--root", built.root, "--out", build))
+    assert snapshot(build) == {**new, "views/index.html": b"<p>views</p>"}
+    assert _temps(build) == []
+    _assert_generation_layout(build)
+
+
+def test_a_dereferenced_copy_is_migrated(built: Built, generations):
+    """`cp -rL` made .kg-current a real folder and the outputs regular files."""
+    old, new, _ = generations
+    assert not (built.build / "kg.ttl").is_symlink()
+    assert not (built.build / ".kg-current").is_symlink()
+    accepted(run("build", "--root", built.root, "--out", built.build))
+    assert snapshot(built.build) == new and _temps(built.build) == []
+    _assert_generation_layout(built.build)
+
+
+def test_a_dangling_current_link_is_repaired(built: Built, generations):
+    old, new, _ = generations
+    accepted(run("build", "--root", built.root, "--out", built.build))
+    shutil.rmtree(built.build / ".kg-generations")  # by hand: kg.ttl and kg.trig dangle
+    assert _visible(built.build) == {}
+    accepted(run("build", "--root", built.root, "--out", built.build))
+    assert snapshot(built.build) == new and _temps(built.build) == []
+    _assert_generation_layout(built.build)
+
+
+def test_the_same_build_again_changes_nothing(built: Built, generations):
+    old, new, _ = generations
+    accepted(run("build", "--root", built.root, "--out", built.build))
+    trig = built.build / "kg.trig"
+    os.utime(trig, (1, 1))
+    accepted(run("build", "--root", built.root, "--out", built.build))
+    assert snapshot(built.build) == new and _temps(built.build) == []
+    assert trig.stat().st_mtime > 1, "the time stamp was not renewed (kg query warns)"
+
+
+def test_the_build_folder_can_be_moved_copied_and_archived(built: Built, tmp_path: Path):
+    accepted(run("build", "--root", built.root, "--out", tmp_path / "build"))
+    shown = _visible(tmp_path / "build")
+    moved = tmp_path / "moved"
+    (tmp_path / "build").rename(moved)
+    assert _visible(moved) == shown
+    copied = shutil.copytree(moved, tmp_path / "copied", symlinks=True)  # cp -r, cp -a
+    assert _visible(copied) == shown and (copied / "kg.ttl").is_symlink()
+    dereferenced = shutil.copytree(moved, tmp_path / "dereferenced")  # cp -rL
+    assert _visible(dereferenced) == shown and not (dereferenced / "kg.ttl").is_symlink()
+    archive = tmp_path / "build.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(moved, arcname="build")
+    with tarfile.open(archive) as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    assert _visible(tmp_path / "unpacked" / "build") == shown
+    shutil.rmtree(moved)
+    assert _visible(copied) == shown
+
+
+def test_without_symbolic_links_the_files_are_replaced_one_by_one(built: Built, monkeypatch):
+    """A file system without links (FAT, some shares): regular files and a warning."""
+
+    def no_links(*args, **kwargs):
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(kg.generations.os, "symlink", no_links)
+    out = built.root / "on-fat"
+    with pytest.warns(UserWarning, match="no symbolic links"):
+        accepted(run("build", "--root", built.root, "--out", out))
+    assert sorted(snapshot(out)) == sorted(OUTPUTS)
+    assert not any((out / name).is_symlink() for name in OUTPUTS)
+    assert _visible(out) == _visible(built.build)
 
 
 def test_a_folder_where_kg_trig_should_be(built: Built):
@@ -185,10 +382,10 @@ def test_a_full_disk_on_the_second_file(built: Built, disk_full_on):
 def test_a_serializer_that_raises(built: Built, monkeypatch):
     import kg.serialize
 
-    def broken(dataset):
+    def broken(quads, fmt):
         raise RuntimeError("serializer failed")
 
-    monkeypatch.setattr(kg.serialize, "trig", broken)
+    monkeypatch.setattr(kg.serialize, "write_quads", broken)
     before = snapshot(built.build)
     _change(built)
     result = run("build", "--root", built.root, "--out", built.build)
