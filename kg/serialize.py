@@ -58,8 +58,21 @@ class SortedGraph(Graph):
 
     def predicate_objects(self, subject=None, unique=False):
         return iter(
-            sorted(super().predicate_objects(subject), key=lambda po: (_key(po[0]), _key(po[1])))
+            sorted(
+                super().predicate_objects(subject),
+                key=lambda po: (_key(po[0]), _falsy(po[1]), _key(po[1])),
+            )
         )
+
+
+def _falsy(term) -> bool:
+    """Whether rdflib's JSON-LD writer compacts `term` to a false JSON value ("", 0, false).
+
+    Its writer (rdflib 7.6, JsonLDSerializer.add_to_node) tests the value already stored
+    for a property with `if value:`, so a falsy first value is overwritten by the next
+    one and lost. Sorted after the other values of the property, it is appended instead.
+    """
+    return isinstance(term, Literal) and term.language is None and not term.toPython()
 
 
 def stable(graph: Graph) -> Graph:
