@@ -135,8 +135,11 @@ class KnowledgeGraph:
             where=f"{name}.rq",
         )
 
-    def select(self, name: str, **params: str) -> Table:
-        result = self.named(name, **params)
+    def select(self, name: str, *, timeout: float | None = None, **params: str) -> Table:
+        """Rows of a library query. No deadline by default: the library's queries are
+        ours and bind parameters as terms, and a large graph needs the time it needs
+        (pass `timeout` to bound it anyway)."""
+        result = self.named(name, timeout=timeout, **params)
         if not isinstance(result, Table):
             raise KgError(Problem(f"{name}.rq", "is not a SELECT query"))
         return result

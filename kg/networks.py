@@ -288,15 +288,15 @@ def module_communities(
     return [groups[i] for i in order], [modules[i] for i in order]
 
 
-def network_graph(kg: KnowledgeGraph) -> nx.MultiDiGraph:
+def network_graph(kg: KnowledgeGraph, rows: list[dict] | None = None) -> nx.MultiDiGraph:
     """The whole graph as typed nodes (case, body, place, mechanism, actor) and edges.
 
     Node attributes: kind, label, label_zh, label_en; edge attribute: relation (the
     property's local name) and weight 1. A multigraph, since a case can relate to the
-    same actor in two roles.
+    same actor in two roles. `rows` are the network-edges rows, if already at hand.
     """
     graph = nx.MultiDiGraph(name="renda-kg")
-    for row in kg.select("network-edges").dicts():
+    for row in kg.select("network-edges").dicts() if rows is None else rows:
         ends = []
         for end in ("source", "target"):
             node = compact_id(row[end])

@@ -201,8 +201,8 @@ def _finish(view: View) -> View:
     return _layout(view)
 
 
-def whole_graph(kg: KnowledgeGraph) -> View:
-    graph = network_graph(kg)
+def whole_graph(kg: KnowledgeGraph, edges: list[dict] | None = None) -> View:
+    graph = network_graph(kg, edges)
     nodes = [_node(n, a["kind"], a["label_zh"], a["label_en"]) for n, a in graph.nodes(data=True)]
     edges = []
     for a, b, attrs in graph.edges(data=True):
@@ -356,10 +356,10 @@ def similarity(kg: KnowledgeGraph, data: CaseMechanisms) -> View:
     return view
 
 
-def places(kg: KnowledgeGraph) -> View:
+def places(kg: KnowledgeGraph, rows: list[dict] | None = None) -> View:
     nodes: dict[str, dict] = {}
     edges = []
-    rows = kg.select("network-edges").dicts()
+    rows = kg.select("network-edges").dicts() if rows is None else rows
     rank = {compact_id(r["place"]): int(r["rank"]) for r in kg.select("places").dicts()}
     body_place = {
         compact_id(r["source"]): compact_id(r["target"])
@@ -399,9 +399,9 @@ def places(kg: KnowledgeGraph) -> View:
     return _finish(view)
 
 
-def ego_views(kg: KnowledgeGraph) -> list[View]:
+def ego_views(kg: KnowledgeGraph, rows: list[dict] | None = None) -> list[View]:
     """One view per case: body, place chain, mechanisms, actors, quantities."""
-    rows = kg.select("network-edges").dicts()
+    rows = kg.select("network-edges").dicts() if rows is None else rows
     labels: dict[str, tuple[str, str, str]] = {}
     out_edges: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for r in rows:
@@ -468,12 +468,13 @@ def ego_views(kg: KnowledgeGraph) -> list[View]:
 def all_views(kg: KnowledgeGraph) -> tuple[list[View], list[View], int]:
     """The overview views, the per-case views, and how many cases had no page (budget)."""
     data = load_case_mechanisms(kg)
+    edges = kg.select("network-edges").dicts()  # read once: three views use it
     main = [
-        whole_graph(kg),
+        whole_graph(kg, edges),
         case_mechanism(kg, data),
         cooccurrence(kg, data),
         similarity(kg, data),
-        places(kg),
+        places(kg, edges),
     ]
-    egos = ego_views(kg)
+    egos = ego_views(kg, edges)
     return main, egos, max(0, len(data.uses) - len(egos))
