@@ -68,8 +68,14 @@ class Notice:
         return "".join(self.parts)
 
 
-def generate(n_cases: int, out: Path, *, seed: int = 1, per_notice: int = 500) -> Path:
-    """Write a project with `n_cases` cases under `out` (replacing it)."""
+def generate(
+    n_cases: int, out: Path, *, seed: int = 1, per_notice: int = 500, shard: str = ""
+) -> Path:
+    """Write a project with `n_cases` cases under `out` (replacing it).
+
+    `shard` goes into every batch, source and case id, so that several projects
+    generated with different seeds and shards can be built apart and merged.
+    """
     rng = random.Random(seed)
     if out.exists():
         shutil.rmtree(out)
@@ -92,7 +98,7 @@ def generate(n_cases: int, out: Path, *, seed: int = 1, per_notice: int = 500) -
     for (province, year), items in sorted(by_batch.items()):
         for chunk_start in range(0, len(items), per_notice):
             chunk = items[chunk_start : chunk_start + per_notice]
-            batch_id = f"syn-{province}-{year}-{chunk_start // per_notice + 1}"
+            batch_id = f"syn{shard}-{province}-{year}-{chunk_start // per_notice + 1}"
             source_id = f"synthetic-{batch_id}"
             notice = Notice()
             notice.add(f"第{year - 2017}届{province}县乡人大工作创新案例(合成数据)\n")
