@@ -77,20 +77,23 @@ def load_case_mechanisms(kg: KnowledgeGraph) -> CaseMechanisms:
             found = ids[term] = compact_id(term)
         return found
 
-    table = kg.select("case-mechanisms")
-    at = {v: i for i, v in enumerate(table.variables)}
-    for row in table.rows:
-        case = short(row[at["case"]])
-        uses[case].add(short(row[at["mechanism"]]))
-        if case not in cases:
-            zh, en = row[at["case_zh"]], row[at["case_en"]]
-            cases[case] = {
-                "kind": "case",
-                "label_zh": (str(zh) if zh is not None else "") or case,
-                "label_en": str(en) if en is not None else "",
-                "level": short(row[at["level"]]),
-                "category": short(row[at["category"]]),
-            }
+    # Two lean queries, not one wide row per tag: at 100k cases the tags are ~425k rows,
+    # and every column costs time on each of them.
+    attrs = kg.select("case-attributes")
+    for case_iri, zh, en, level, category in attrs.rows:
+        case = short(case_iri)
+        cases[case] = {
+            "kind": "case",
+            "label_zh": (str(zh) if zh is not None else "") or case,
+            "label_en": str(en) if en is not None else "",
+            "level": short(level),
+            "category": short(category),
+        }
+    for case_iri, mech in kg.select("case-tags").rows:
+        case = short(case_iri)
+        if case in cases:  # a case needs its level and category to be grouped
+            uses[case].add(short(mech))
+    cases = {case: a for case, a in cases.items() if case in uses}  # untagged cases: none
     broader: dict[str, set[str]] = defaultdict(set)
     for row in kg.select("mechanism-hierarchy").dicts():
         mech = compact_id(row["mechanism"])
@@ -101,9 +104,9 @@ def load_case_mechanisms(kg: KnowledgeGraph) -> CaseMechanisms:
         }
         if row["broader"]:
             broader[mech].add(compact_id(row["broader"]))
-    return CaseMechanisms(
-        {c: frozenset(m) for c, m in uses.items()},
-        cases,
+    return CaseMechanisms(  # in id order, whatever order the store answered in
+        {c: frozenset(uses[c]) for c in sorted(uses)},
+        {c: cases[c] for c in sorted(cases)},
         mechanisms,
         {m: frozenset(b) for m, b in broader.items()},
     )

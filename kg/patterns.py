@@ -225,12 +225,18 @@ def contrast(
     for case, attrs in sorted(data.case_attrs.items()):
         key = attrs[attribute]
         groups.setdefault((names or {}).get(key, key), []).append(case)
-    families = sorted({f for c in data.uses for m in data.uses[c] for f in data.families(m)})
+    used = {m for ms in data.uses.values() for m in ms}
+    families = sorted({f for m in used for f in data.families(m)})
+    wanted = set(families)
+    counts = {  # one pass over each group's cases, not one per family
+        group: Counter(f for c in cases for f in data.expanded(c) & wanted)
+        for group, cases in groups.items()
+    }
     rows = []
     for fam in families:
         row = {"family": fam, "label_zh": _label(data, fam)[0], "label_en": _label(data, fam)[1]}
         for group, cases in sorted(groups.items()):
-            k = sum(1 for c in cases if fam in data.expanded(c))
+            k = counts[group][fam]
             row[group] = k
             row[f"{group}_share"] = round(k / len(cases), 3)
         rows.append(row)
