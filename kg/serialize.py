@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from importlib import resources
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -114,7 +115,15 @@ def _sort_key(quad) -> tuple[str, str, str, str]:
     return (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object))
 
 
-def sorted_quads(dataset: Dataset) -> list:
+@dataclass(frozen=True)
+class Quads:
+    """A dataset as sorted pyoxigraph quads, with the project prefixes its IRIs use."""
+
+    items: list
+    prefixes: dict[str, str]
+
+
+def sorted_quads(dataset: Dataset) -> Quads:
     """Every quad of the named graphs as pyoxigraph quads, sorted, blank nodes canonical.
 
     Turtle, TriG, N-Triples and N-Quads are written by pyoxigraph from this list: rdflib's
@@ -139,25 +148,19 @@ def sorted_quads(dataset: Dataset) -> list:
         canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         quads.extend(canonical)
     quads.sort(key=_sort_key)
-    return quads
+    # the cache holds each distinct term once: the IRIs (and datatypes) in use
+    iris = {str(t) for t in cache if isinstance(t, URIRef)}
+    iris |= {str(t.datatype) for t in cache if isinstance(t, Literal) and t.datatype is not None}
+    return Quads(quads, _used_prefixes(iris))
 
 
-def _used_prefixes(terms) -> dict[str, str]:
-    """The project prefixes that some IRI among `terms` starts with (Turtle headers stay short)."""
-    import pyoxigraph as ox
-
-    iris = {t.value for t in terms if isinstance(t, ox.NamedNode)}
+def _used_prefixes(iris: set[str]) -> dict[str, str]:
+    """The project prefixes that some IRI starts with (Turtle headers stay short)."""
     return {
         prefix: ns
         for prefix, ns in sorted(PREFIXES.items())
         if any(iri.startswith(ns) for iri in iris)
     }
-
-
-def _prefixes_of(quads: list) -> dict[str, str]:
-    terms = {t for q in quads for t in (q.subject, q.predicate, q.object, q.graph_name)}
-    terms |= {q.object.datatype for q in quads if hasattr(q.object, "datatype")}
-    return _used_prefixes(terms)
 
 
 def _ox_write(items: list, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
@@ -180,16 +183,16 @@ def _triples(quads: list) -> list:
     return sorted(seen, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
-def write_quads(quads: list, fmt: str) -> bytes:
+def write_quads(quads: Quads, fmt: str) -> bytes:
     """Turtle, TriG, N-Triples or N-Quads bytes from `sorted_quads` (computed once, used twice)."""
     if fmt == "ttl":
-        return _ox_write(_triples(quads), "TURTLE", _prefixes_of(quads))
+        return _ox_write(_triples(quads.items), "TURTLE", quads.prefixes)
     if fmt == "trig":
-        return _ox_write(quads, "TRIG", _prefixes_of(quads))
+        return _ox_write(quads.items, "TRIG", quads.prefixes)
     if fmt == "nt":
-        return _ox_write(_triples(quads), "N_TRIPLES")
+        return _ox_write(_triples(quads.items), "N_TRIPLES")
     if fmt == "nq":
-        return _ox_write(quads, "N_QUADS")
+        return _ox_write(quads.items, "N_QUADS")
     raise ValueError(f"pyoxigraph does not write {fmt!r} here")
 
 

@@ -10,9 +10,7 @@ keeps the process alive).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import rdflib.plugins.sparql
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -27,13 +25,7 @@ from kg.sparql import PreparedQuery
 # rdflib would otherwise fetch FROM/FROM NAMED graphs from the web or the disk.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
-T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0
-
-
-def run_with_deadline(work: Callable[[], T], timeout: float | None, what: str) -> T:
-    """Run `work` in a daemon thread; raise a `KgError` if it outlives `timeout` seconds."""
-    return run_in_thread(work, timeout, what)
 
 
 class MemoryStore:
@@ -198,10 +190,10 @@ class OxigraphStore:
             rows = [tuple(map(convert, solution)) for solution in solutions]
             return Table(names, rows)
 
-        return run_with_deadline(work, timeout, "query")
+        return run_in_thread(work, timeout, "query")
 
     def ask(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> bool:
-        return run_with_deadline(lambda: bool(self._run(query)), timeout, "query")
+        return run_in_thread(lambda: bool(self._run(query)), timeout, "query")
 
     def construct(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> Graph:
         def work() -> Graph:
@@ -211,7 +203,7 @@ class OxigraphStore:
                 graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
             return graph
 
-        return run_with_deadline(work, timeout, "query")
+        return run_in_thread(work, timeout, "query")
 
 
 # -- a remote SPARQL 1.1 endpoint --
