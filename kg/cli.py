@@ -292,7 +292,7 @@ def query(
     kg = load_graph(source)
     if name:
         q = named_query(name)
-        text, where, bindings = q.text, f"{name}.rq", q.bind(pairs)
+        text, where, bindings = q.text_for(kg.store.engine), f"{name}.rq", q.bind(pairs)
     else:
         from kg.sparql import term_from_param
         from kg.textio import read_utf8

@@ -129,7 +129,7 @@ class KnowledgeGraph:
         """Run a query of the library; parameters are given as strings, as on the CLI."""
         q = named_query(name)
         return self.query(
-            q.text,
+            q.text_for(self.store.engine),
             params=q.bind({k: str(v) for k, v in params.items()}),
             timeout=timeout,
             where=f"{name}.rq",

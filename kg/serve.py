@@ -796,7 +796,7 @@ class Server(ThreadingHTTPServer):
         if found is None:
             with self._parse_lock:  # pyparsing is not known to be thread-safe
                 found = prepare(
-                    self.named[name].text,
+                    self.named[name].text_for(self.kg.store.engine),
                     where=f"{name}.rq",
                     local_graphs=self.graph_names,
                     bindings=bindings,
@@ -1475,7 +1475,7 @@ class Handler(BaseHTTPRequestHandler):
             return _problem_reply(400, exc, self._text_errors())
         defaults, named = self._dataset(params)
         job = Job(
-            text=q.text,
+            text=q.text_for(self.server.kg.store.engine),
             where=f"{name}.rq",
             prepared=prepared,
             accept=self._accept(),

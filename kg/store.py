@@ -32,6 +32,7 @@ class MemoryStore:
     """An rdflib Dataset in memory; its default graph is the union of the named graphs."""
 
     name = "memory"
+    engine = "rdflib"  # picks the library's query variants (kg.library)
 
     def __init__(self, dataset: Dataset):
         dataset.default_union = True
@@ -112,6 +113,7 @@ class OxigraphStore:
     """
 
     name = "oxigraph"
+    engine = "oxigraph"
 
     def __init__(self, path: Path | None = None):
         import pyoxigraph as ox
@@ -220,6 +222,7 @@ class RemoteStore:
     """
 
     name = "sparql"
+    engine = "sparql"
 
     def __init__(self, url: str, *, timeout: float = REMOTE_TIMEOUT):
         if not url.startswith(("http://", "https://")):
