@@ -19,7 +19,7 @@ from kg.errors import KgError, Problem
 from kg.library import named_query
 from kg.results import Table
 from kg.sparql import prepare
-from kg.store import DEFAULT_TIMEOUT, MemoryStore
+from kg.store import DEFAULT_TIMEOUT, MemoryStore, Values
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -143,6 +143,20 @@ class KnowledgeGraph:
         if not isinstance(result, Table):
             raise KgError(Problem(f"{name}.rq", "is not a SELECT query"))
         return result
+
+    def values(self, name: str, *, timeout: float | None = None, **params: str) -> Values:
+        """Rows of a library SELECT as plain strings (`kg.store.Values`): the lean form
+        that patterns and networks read large edge lists with."""
+        q = named_query(name)
+        prepared = prepare(
+            q.text_for(self.store.engine),
+            where=f"{name}.rq",
+            local_graphs=self.store.graph_names(),
+            bindings=q.bind({k: str(v) for k, v in params.items()}),
+        )
+        if prepared.form != "SELECT":
+            raise KgError(Problem(f"{name}.rq", "is not a SELECT query"))
+        return self.store.values(prepared, timeout)
 
     # -- analysis --
     def patterns(self, **options) -> Patterns:

@@ -46,11 +46,38 @@ class CaseMechanisms:
         return out
 
     @cached_property
-    def _expanded(self) -> dict[str, frozenset[str]]:
+    def by_profile(self) -> dict[frozenset[str], list[str]]:
+        """Cases grouped by their set of direct tags, each list in case order. Analyses run
+        once per distinct set, weighted by its cases: a large corpus repeats sets a lot."""
+        out: dict[frozenset[str], list[str]] = {}
+        for case, ms in self.uses.items():
+            out.setdefault(ms, []).append(case)
+        return out
+
+    @cached_property
+    def expansion(self) -> dict[frozenset[str], frozenset[str]]:
+        """Each distinct set of direct tags with all the broader concepts added."""
         return {
-            case: frozenset(ms).union(*(self.ancestors(m) for m in ms))
-            for case, ms in self.uses.items()
+            ms: frozenset(ms).union(*(self.ancestors(m) for m in ms)) for ms in self.by_profile
         }
+
+    @cached_property
+    def _expanded(self) -> dict[str, frozenset[str]]:
+        expansion = self.expansion
+        return {case: expansion[ms] for case, ms in self.uses.items()}
+
+    def profile_counts(self, cases: list[str] | None = None, *, expanded: bool = False) -> Counter:
+        """How many of `cases` (all by default) hold each distinct set of mechanisms."""
+        if cases is None:
+            counts = Counter({ms: len(members) for ms, members in self.by_profile.items()})
+        else:
+            counts = Counter(self.uses[c] for c in cases)
+        if not expanded:
+            return counts
+        out: Counter = Counter()
+        for ms, k in counts.items():
+            out[self.expansion[ms]] += k
+        return out
 
     def ancestors(self, mechanism: str) -> frozenset[str]:
         return self._ancestors.get(mechanism, frozenset())
@@ -69,27 +96,26 @@ def load_case_mechanisms(kg: KnowledgeGraph) -> CaseMechanisms:
     uses: dict[str, set[str]] = defaultdict(set)
     cases: dict[str, dict[str, str]] = {}
     mechanisms: dict[str, dict[str, str]] = {}
-    ids: dict[object, str] = {}  # one row per tag: each IRI is compacted once
+    ids: dict[str, str] = {}  # one row per tag: each IRI is compacted once
 
-    def short(term: object) -> str:
-        found = ids.get(term)
+    def short(iri: str) -> str:
+        found = ids.get(iri)
         if found is None:
-            found = ids[term] = compact_id(term)
+            found = ids[iri] = compact_id(iri)
         return found
 
-    # Two lean queries, not one wide row per tag: at 100k cases the tags are ~425k rows,
-    # and every column costs time on each of them.
-    attrs = kg.select("case-attributes")
-    for case_iri, zh, en, level, category in attrs.rows:
+    # Two lean queries read as plain strings, not one wide row of terms per tag: at 100k
+    # cases the tags are ~425k rows, and every column and every term object costs time.
+    for case_iri, zh, en, level, category in kg.values("case-attributes").rows:
         case = short(case_iri)
         cases[case] = {
             "kind": "case",
-            "label_zh": (str(zh) if zh is not None else "") or case,
-            "label_en": str(en) if en is not None else "",
+            "label_zh": zh or case,
+            "label_en": en or "",
             "level": short(level),
             "category": short(category),
         }
-    for case_iri, mech in kg.select("case-tags").rows:
+    for case_iri, mech in kg.values("case-tags").rows:
         case = short(case_iri)
         if case in cases:  # a case needs its level and category to be grouped
             uses[case].add(short(mech))
@@ -158,7 +184,7 @@ def cooccurrence_graph(
 
 
 def _cooccurrence(data: CaseMechanisms, *, expanded: bool) -> nx.Graph:
-    profiles = Counter(data.expanded(c) if expanded else data.uses[c] for c in data.uses)
+    profiles = data.profile_counts(expanded=expanded)
     counts: Counter[str] = Counter()
     pairs: Counter[tuple[str, str]] = Counter()
     for ms, k in profiles.items():  # each distinct set of mechanisms once, weighted
@@ -281,12 +307,14 @@ def module_communities(
     modules = communities(_cooccurrence(data, expanded=False), seed=seed)
     module_of = {m: i for i, members in enumerate(modules) for m in members}
     groups: dict[int, list[str]] = defaultdict(list)
-    for case in sorted(data.uses):
-        votes = Counter(module_of[m] for m in data.uses[case] if m in module_of)
+    for ms, cases in data.by_profile.items():  # cases with the same tags vote alike
+        votes = Counter(module_of[m] for m in ms if m in module_of)
         if not votes:
             continue
         best = min(votes, key=lambda i: (-votes[i], -len(modules[i]), i))
-        groups[best].append(case)
+        groups[best].extend(cases)
+    for members in groups.values():
+        members.sort()
     order = sorted(groups, key=lambda i: (-len(groups[i]), groups[i]))
     return [groups[i] for i in order], [modules[i] for i in order]
 

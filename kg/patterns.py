@@ -64,12 +64,13 @@ def _label(data: CaseMechanisms, mech: str) -> tuple[str, str]:
 def recurring_mechanisms(data: CaseMechanisms, min_cases: int = 2) -> list[dict]:
     """Mechanisms (families rolled up) used by at least `min_cases` cases, with the cases."""
     users: dict[str, list[str]] = {}
-    for case in sorted(data.uses):
-        for mech in data.expanded(case):
-            users.setdefault(mech, []).append(case)
+    for ms, members in data.by_profile.items():
+        for mech in data.expansion[ms]:
+            users.setdefault(mech, []).extend(members)
     rows = []
     for mech, cases in users.items():
         if len(cases) >= min_cases:
+            cases.sort()
             zh, en = _label(data, mech)
             rows.append(
                 {
@@ -92,7 +93,7 @@ def frequent_itemsets(data: CaseMechanisms, min_count: int = 2, max_size: int = 
     Confidence and lift are given for pairs (A→B and B→A).
     """
     n = len(data.uses)
-    profiles = Counter(data.expanded(c) for c in data.uses)
+    profiles = data.profile_counts(expanded=True)
     single: Counter[str] = Counter()
     for ms, k in profiles.items():
         for m in ms:
@@ -181,7 +182,10 @@ def case_communities(kg: KnowledgeGraph, data: CaseMechanisms, seed: int = 42) -
         method = "mechanism-modules"
     rows = []
     for i, members in enumerate(groups, 1):
-        shared = Counter(m for c in members for m in data.expanded(c))
+        shared: Counter[str] = Counter()
+        for ms, k in data.profile_counts(members, expanded=True).items():
+            for m in ms:
+                shared[m] += k
         common = [
             m
             for m, k in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -228,10 +232,12 @@ def contrast(
     used = {m for ms in data.uses.values() for m in ms}
     families = sorted({f for m in used for f in data.families(m)})
     wanted = set(families)
-    counts = {  # one pass over each group's cases, not one per family
-        group: Counter(f for c in cases for f in data.expanded(c) & wanted)
-        for group, cases in groups.items()
-    }
+    counts: dict[str, Counter[str]] = {}
+    for group, cases in groups.items():  # once per distinct set of tags in the group
+        counts[group] = Counter()
+        for ms, k in data.profile_counts(cases, expanded=True).items():
+            for f in ms & wanted:
+                counts[group][f] += k
     rows = []
     for fam in families:
         row = {"family": fam, "label_zh": _label(data, fam)[0], "label_en": _label(data, fam)[1]}

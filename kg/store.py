@@ -10,6 +10,7 @@ keeps the process alive).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import rdflib.plugins.sparql
@@ -26,6 +27,19 @@ from kg.sparql import PreparedQuery
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
 DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Values:
+    """The rows of a SELECT as plain strings (IRIs, lexical forms; None where unbound).
+
+    The lean form for analyses that read hundreds of thousands of rows: building rdflib
+    terms costs more than Oxigraph's evaluation (case-tags at 100k cases: 1.8 s as terms,
+    0.5 s as strings). Languages and datatypes are dropped: ask for them as columns.
+    """
+
+    variables: list[str]
+    rows: list[tuple[str | None, ...]]
 
 
 class MemoryStore:
@@ -61,6 +75,14 @@ class MemoryStore:
             result = self._result(query)
             names = [str(v) for v in result.vars or []]
             return Table(names, [tuple(row) for row in result])
+
+        return run_isolated(work, timeout, "query")
+
+    def values(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> Values:
+        def work() -> Values:
+            result = self._result(query)
+            rows = [tuple(None if t is None else str(t) for t in row) for row in result]
+            return Values([str(v) for v in result.vars or []], rows)
 
         return run_isolated(work, timeout, "query")
 
@@ -194,6 +216,15 @@ class OxigraphStore:
 
         return run_in_thread(work, timeout, "query")
 
+    def values(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> Values:
+        def work() -> Values:
+            solutions = self._run(query)
+            names = [v.value for v in solutions.variables]
+            rows = [tuple(None if t is None else t.value for t in s) for s in solutions]
+            return Values(names, rows)
+
+        return run_in_thread(work, timeout, "query")
+
     def ask(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> bool:
         return run_in_thread(lambda: bool(self._run(query)), timeout, "query")
 
@@ -293,6 +324,11 @@ class RemoteStore:
         except (KeyError, TypeError, ValueError) as exc:
             raise KgError(Problem(self.url, f"malformed SPARQL JSON results: {exc}")) from None
         return Table(names, rows)
+
+    def values(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> Values:
+        table = self.select(query, timeout)
+        rows = [tuple(None if t is None else str(t) for t in row) for row in table.rows]
+        return Values(table.variables, rows)
 
     def ask(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> bool:
         doc = self._json(query.text)
