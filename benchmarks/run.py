@@ -64,6 +64,8 @@ def worker(store: str, trig: Path, timeout: float) -> dict:
         if elapsed is not None:  # warm: the second run
             elapsed, _ = _timed(lambda n=name, p=params: kg.named(n, timeout=timeout, **p))
         out[f"query {name}"] = elapsed
+        if store == "oxigraph" and elapsed is not None:
+            out[f"engine {name}"], _ = _timed(_engine_only(kg, query, params))
         print(f"{name}: {elapsed}", file=sys.stderr, flush=True)
     out["patterns"], _ = _timed(lambda: kg.patterns())
     if store == "oxigraph":
@@ -80,6 +82,22 @@ def worker(store: str, trig: Path, timeout: float) -> dict:
                 out["max nodes"] = max(len(p.view.nodes) for p in pages if p.view)
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
+
+
+def _engine_only(kg, query, params: dict):
+    """pyoxigraph alone on the same text: evaluate and step through every row, build
+    nothing. The difference to the named query's time is our share (result objects)."""
+    from kg.sparql import prepare
+
+    prepared = prepare(
+        query.text_for(kg.store.engine),
+        where=query.name,
+        local_graphs=kg.store.graph_names(),
+        bindings=query.bind(params),
+    )
+    return lambda: sum(
+        1 for _ in kg.store.store.query(prepared.text, use_default_graph_as_union=True)
+    )
 
 
 def _run_worker(store: str, trig: Path, timeout: float) -> dict:
@@ -123,20 +141,27 @@ def _build(project: Path) -> Path:
     return project / "build" / "kg.trig"
 
 
-def _build_corpus(size: int, work: Path, shard: int) -> Path:
-    """Generate and `kg build` a corpus of `size` cases; the build's TriG.
+def _build_corpus(size: int, work: Path, shard: int, reuse: bool = False) -> tuple[Path, bool]:
+    """Generate and `kg build` a corpus of `size` cases; the build's TriG, and whether
+    it was reused.
 
     Above `shard` cases the corpus is generated and built in shards of `shard` cases (two
     builds at a time) and the shards' TriG files merged by pyoxigraph: rdflib holds a
-    build in memory at about 2 KB a triple, and 100k cases are ~10 M triples.
+    build in memory at about 2 KB a triple, and 100k cases are ~10 M triples. With
+    `reuse`, a build of the same size left in `work` by an earlier run is used as is.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     import pyoxigraph
     from synth import generate
 
+    if reuse:
+        for built in (work / f"synth-{size}.trig", work / f"synth-{size}" / "build" / "kg.trig"):
+            if built.is_file():
+                print(f"reusing {built}", file=sys.stderr)
+                return built, True
     if size <= shard:
-        return _build(generate(size, work / f"synth-{size}"))
+        return _build(generate(size, work / f"synth-{size}")), False
     parts = [min(shard, size - start) for start in range(0, size, shard)]
     projects = [
         generate(n, work / f"synth-{size}-shard{i}", seed=i + 1, shard=f"s{i}")
@@ -153,7 +178,7 @@ def _build_corpus(size: int, work: Path, shard: int) -> Path:
         store.bulk_extend(q for q in quads if q.graph_name != ontology)
     merged = work / f"synth-{size}.trig"
     store.dump(str(merged), format=pyoxigraph.RdfFormat.TRIG)
-    return merged
+    return merged, False
 
 
 def _fmt(value) -> str:
@@ -183,6 +208,11 @@ def main() -> None:
         default=20000,
         help="skip the rdflib store above this many cases (it needs ~2 KB a triple)",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use builds an earlier run left in --work (no build time is measured)",
+    )
     parser.add_argument("--worker")
     parser.add_argument("--trig", type=Path)
     args = parser.parse_args()
@@ -193,8 +223,8 @@ def main() -> None:
     columns = []
     for size in (int(s) for s in args.sizes.split(",")):
         started = time.perf_counter()
-        trig = _build_corpus(size, args.work, args.shard)
-        build = time.perf_counter() - started
+        trig, reused = _build_corpus(size, args.work, args.shard, args.reuse)
+        build = "reused" if reused else time.perf_counter() - started
         stores = ["baseline", "oxigraph"]
         if size <= args.memory_limit:
             stores.insert(1, "memory")
@@ -217,7 +247,8 @@ def main() -> None:
         base, ox = r["baseline"].get("load"), r["oxigraph"].get("load")
         line += ["", _fmt(base), f"load/baseline {ox / base:.2f}" if base and ox else ""]
     print("| " + " | ".join(line) + " |")
-    for key in [k for k in rows if k != "peak_mb"] + ["peak_mb"]:
+    keys = [k for k in rows if k != "peak_mb" and not k.startswith("engine ")] + ["peak_mb"]
+    for key in keys:
         line = [key]
         for *_, r in columns:
             mem, ox = r["memory"].get(key, ""), r["oxigraph"].get(key, "")
@@ -226,8 +257,16 @@ def main() -> None:
                 if isinstance(mem, float) and isinstance(ox, float) and ox > 0 and key != "peak_mb"
                 else ""
             )
-            line += [_fmt(mem) if mem != "" else "", _fmt(ox) if ox != "" else "", ratio]
+            cell = _fmt(ox) if ox != "" else ""
+            engine = r["oxigraph"].get("engine " + key.removeprefix("query "))
+            if key.startswith("query ") and engine is not None:
+                cell += f" ({_fmt(engine)})"
+            line += [_fmt(mem) if mem != "" else "", cell, ratio]
         print("| " + " | ".join(line) + " |")
+    print(
+        "\nIn brackets: pyoxigraph alone evaluating the same text and stepping through the"
+        " rows, no result objects built."
+    )
 
 
 if __name__ == "__main__":

@@ -8,15 +8,16 @@ than networkx's bipartite projection).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import combinations
 from typing import TYPE_CHECKING
 
 import networkx as nx
+import numpy as np
 
-from kg.results import compact
+from kg.results import compact_iri
 
 if TYPE_CHECKING:
     from kg.graph import KnowledgeGraph
@@ -46,38 +47,38 @@ class CaseMechanisms:
         return out
 
     @cached_property
-    def by_profile(self) -> dict[frozenset[str], list[str]]:
-        """Cases grouped by their set of direct tags, each list in case order. Analyses run
-        once per distinct set, weighted by its cases: a large corpus repeats sets a lot."""
-        out: dict[frozenset[str], list[str]] = {}
-        for case, ms in self.uses.items():
-            out.setdefault(ms, []).append(case)
-        return out
-
-    @cached_property
-    def expansion(self) -> dict[frozenset[str], frozenset[str]]:
-        """Each distinct set of direct tags with all the broader concepts added."""
-        return {
-            ms: frozenset(ms).union(*(self.ancestors(m) for m in ms)) for ms in self.by_profile
-        }
-
-    @cached_property
     def _expanded(self) -> dict[str, frozenset[str]]:
-        expansion = self.expansion
-        return {case: expansion[ms] for case, ms in self.uses.items()}
+        wide: dict[frozenset[str], frozenset[str]] = {}  # cases repeat sets of tags
+        for ms in self.uses.values():
+            if ms not in wide:
+                wide[ms] = ms.union(*(self.ancestors(m) for m in ms))
+        return {case: wide[ms] for case, ms in self.uses.items()}
 
-    def profile_counts(self, cases: list[str] | None = None, *, expanded: bool = False) -> Counter:
-        """How many of `cases` (all by default) hold each distinct set of mechanisms."""
-        if cases is None:
-            counts = Counter({ms: len(members) for ms, members in self.by_profile.items()})
-        else:
-            counts = Counter(self.uses[c] for c in cases)
-        if not expanded:
-            return counts
-        out: Counter = Counter()
-        for ms, k in counts.items():
-            out[self.expansion[ms]] += k
-        return out
+    def incidence(self, *, expanded: bool) -> Incidence:
+        """Cases x mechanisms as a 0/1 matrix: with `expanded`, broader concepts count."""
+        return self._incidence_expanded if expanded else self._incidence_direct
+
+    @cached_property
+    def _incidence_direct(self) -> Incidence:
+        sets = self.uses.values()
+        items = sorted({m for ms in sets for m in ms})
+        column = {m: j for j, m in enumerate(items)}
+        rows = np.repeat(np.arange(len(sets)), [len(ms) for ms in sets])
+        matrix = np.zeros((len(sets), len(items)), dtype=_dtype(len(sets)))
+        matrix[rows, [column[m] for ms in sets for m in ms]] = 1.0
+        return Incidence(list(self.uses), items, matrix)
+
+    @cached_property
+    def _incidence_expanded(self) -> Incidence:
+        """The direct matrix times the 0/1 closure (tag -> itself and its ancestors)."""
+        direct = self._incidence_direct
+        items = sorted(set(direct.items).union(*(self.ancestors(m) for m in direct.items)))
+        column = {m: j for j, m in enumerate(items)}
+        closure = np.zeros((len(direct.items), len(items)), dtype=direct.matrix.dtype)
+        for j, mech in enumerate(direct.items):
+            closure[j, [column[m] for m in {mech, *self.ancestors(mech)}]] = 1.0
+        matrix = np.minimum(direct.matrix @ closure, 1.0)
+        return Incidence(direct.cases, items, matrix)
 
     def ancestors(self, mechanism: str) -> frozenset[str]:
         return self._ancestors.get(mechanism, frozenset())
@@ -92,33 +93,67 @@ class CaseMechanisms:
         return self._expanded[case]
 
 
+def _dtype(rows: int) -> type:
+    """float32 halves the memory and time of the products; it counts exactly to 2**24."""
+    return np.float32 if rows < 2**24 else np.float64
+
+
+@dataclass(frozen=True)
+class Incidence:
+    """A 0/1 float matrix of cases (rows, in id order) by mechanisms (columns, sorted).
+
+    Counting over a corpus is then a column sum or a matrix product, done by numpy:
+    at 100k cases, Python loops over the cases took seconds for each count.
+    """
+
+    cases: list[str]
+    items: list[str]
+    matrix: np.ndarray  # float32: sums and products of 0/1 are exact below 2**24 cases
+
+    def rows_of(self, cases: list[str]) -> np.ndarray:
+        """The sub-matrix of `cases` (each must be a row)."""
+        position = self._position
+        return self.matrix[[position[c] for c in cases]]
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.cases)}
+
+    def counts(self, cases: list[str] | None = None) -> dict[str, int]:
+        """Cases (of `cases`, or all) per mechanism, zeros left out."""
+        sums = (self.matrix if cases is None else self.rows_of(cases)).sum(axis=0)
+        return {m: int(k) for m, k in zip(self.items, sums.tolist(), strict=True) if k}
+
+    def members(self, item: str) -> list[str]:
+        """The cases that hold `item`, in id order."""
+        hits = np.flatnonzero(self.matrix[:, self.items.index(item)])
+        return [self.cases[i] for i in hits.tolist()]
+
+
 def load_case_mechanisms(kg: KnowledgeGraph) -> CaseMechanisms:
     uses: dict[str, set[str]] = defaultdict(set)
     cases: dict[str, dict[str, str]] = {}
     mechanisms: dict[str, dict[str, str]] = {}
-    ids: dict[str, str] = {}  # one row per tag: each IRI is compacted once
-
-    def short(iri: str) -> str:
-        found = ids.get(iri)
-        if found is None:
-            found = ids[iri] = compact_id(iri)
-        return found
-
     # Two lean queries read as plain strings, not one wide row of terms per tag: at 100k
     # cases the tags are ~425k rows, and every column and every term object costs time.
-    for case_iri, zh, en, level, category in kg.values("case-attributes").rows:
-        case = short(case_iri)
+    attributes = kg.values("case-attributes").rows
+    tags = kg.values("case-tags").rows
+    iris = {iri for case, _, _, level, category in attributes for iri in (case, level, category)}
+    iris.update(iri for row in tags for iri in row)
+    ids = {iri: compact_id(iri) for iri in iris}  # each IRI once
+    for case_iri, zh, en, level, category in attributes:
+        case = ids[case_iri]
         cases[case] = {
             "kind": "case",
             "label_zh": zh or case,
             "label_en": en or "",
-            "level": short(level),
-            "category": short(category),
+            "level": ids[level],
+            "category": ids[category],
         }
-    for case_iri, mech in kg.values("case-tags").rows:
-        case = short(case_iri)
+    for case_iri, mech in tags:
+        case = ids[case_iri]
         if case in cases:  # a case needs its level and category to be grouped
-            uses[case].add(short(mech))
+            uses[case].add(ids[mech])
     cases = {case: a for case, a in cases.items() if case in uses}  # untagged cases: none
     broader: dict[str, set[str]] = defaultdict(set)
     for row in kg.select("mechanism-hierarchy").dicts():
@@ -139,9 +174,7 @@ def load_case_mechanisms(kg: KnowledgeGraph) -> CaseMechanisms:
 
 
 def compact_id(value: object) -> str:
-    from rdflib import URIRef
-
-    return compact(URIRef(str(value))) if value is not None else ""
+    return compact_iri(str(value)) if value is not None else ""
 
 
 def _label(attrs: dict[str, str]) -> dict[str, str]:
@@ -184,24 +217,23 @@ def cooccurrence_graph(
 
 
 def _cooccurrence(data: CaseMechanisms, *, expanded: bool) -> nx.Graph:
-    profiles = data.profile_counts(expanded=expanded)
-    counts: Counter[str] = Counter()
-    pairs: Counter[tuple[str, str]] = Counter()
-    for ms, k in profiles.items():  # each distinct set of mechanisms once, weighted
-        for m in ms:
-            counts[m] += k
-        for a, b in combinations(sorted(ms), 2):
-            if expanded and (a in data.ancestors(b) or b in data.ancestors(a)):
-                continue
-            pairs[(a, b)] += k
+    table = data.incidence(expanded=expanded)
+    shared = (table.matrix.T @ table.matrix).astype(np.int64)  # pair counts at once
+    items = table.items
     graph = nx.Graph(name="mechanism-cooccurrence")
-    for mech in sorted(counts):
+    for j, mech in enumerate(items):
         attrs = data.mechanism_attrs.get(
             mech, {"kind": "mechanism", "label_zh": mech, "label_en": ""}
         )
-        graph.add_node(mech, cases=counts[mech], **_label(attrs))
-    for (a, b), shared in sorted(pairs.items()):
-        graph.add_edge(a, b, weight=shared)
+        graph.add_node(mech, cases=int(shared[j, j]), **_label(attrs))
+    for a, b in zip(*np.triu_indices(len(items), k=1), strict=True):
+        weight = int(shared[a, b])
+        if not weight:
+            continue
+        ma, mb = items[a], items[b]
+        if expanded and (ma in data.ancestors(mb) or mb in data.ancestors(ma)):
+            continue
+        graph.add_edge(ma, mb, weight=weight)
     return graph
 
 
@@ -305,16 +337,20 @@ def module_communities(
     largest community first.
     """
     modules = communities(_cooccurrence(data, expanded=False), seed=seed)
+    table = data.incidence(expanded=False)
     module_of = {m: i for i, members in enumerate(modules) for m in members}
+    assign = np.zeros((len(table.items), max(len(modules), 1)))
+    for j, mech in enumerate(table.items):
+        if mech in module_of:
+            assign[j, module_of[mech]] = 1.0
+    votes = table.matrix @ assign  # cases x modules
+    # modules come largest first, so argmax's first maximum is the larger module on a tie
+    best = votes.argmax(axis=1)
+    voted = votes.max(axis=1) > 0
     groups: dict[int, list[str]] = defaultdict(list)
-    for ms, cases in data.by_profile.items():  # cases with the same tags vote alike
-        votes = Counter(module_of[m] for m in ms if m in module_of)
-        if not votes:
-            continue
-        best = min(votes, key=lambda i: (-votes[i], -len(modules[i]), i))
-        groups[best].extend(cases)
-    for members in groups.values():
-        members.sort()
+    for i, (module, has_vote) in enumerate(zip(best.tolist(), voted.tolist(), strict=True)):
+        if has_vote:
+            groups[module].append(table.cases[i])
     order = sorted(groups, key=lambda i: (-len(groups[i]), groups[i]))
     return [groups[i] for i in order], [modules[i] for i in order]
 

@@ -61,14 +61,27 @@ def compact(term: Node | None) -> str:
     if term is None:
         return ""
     if isinstance(term, URIRef):
-        text = str(term)
-        for prefix, ns in PREFIXES.items():
-            if text.startswith(ns) and "/" not in text[len(ns) :]:
-                return f"{prefix}:{text[len(ns) :]}"
-        return text
+        return compact_iri(str(term))
     if isinstance(term, BNode):
         return f"_:{term}"
     return str(term)
+
+
+def compact_iri(text: str) -> str:
+    """`compact` for an IRI given as a string (no term object to build).
+
+    A namespace can only shorten an IRI if both end their last path segment at the same
+    `/`, so only the namespaces sharing the IRI's head are tried, in PREFIXES order.
+    """
+    for prefix, ns in _NAMESPACES_BY_HEAD.get(text[: text.rfind("/") + 1], ()):
+        if text.startswith(ns):
+            return f"{prefix}:{text[len(ns) :]}"
+    return text
+
+
+_NAMESPACES_BY_HEAD: dict[str, list[tuple[str, str]]] = {}
+for _prefix, _ns in PREFIXES.items():
+    _NAMESPACES_BY_HEAD.setdefault(_ns[: _ns.rfind("/") + 1], []).append((_prefix, _ns))
 
 
 def _width(text: str) -> int:

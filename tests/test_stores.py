@@ -50,6 +50,22 @@ def test_named_query_is_the_same_on_every_store(stores, name):
         assert _rows(stores[store], name) == expected, store
 
 
+@pytest.mark.parametrize("name", ["case-tags", "case-attributes", "quantities", "timeline"])
+def test_values_are_the_rows_as_plain_strings(stores, name):
+    """The lean path patterns read: same rows as select(), each term as its string."""
+    query = named_queries()[name]
+    params = {p.name: PARAMS[p.name] for p in query.params if p.default is None}
+    expected = sorted(
+        tuple(None if t is None else str(t) for t in row)
+        for row in stores["memory"].select(name, **params).rows
+    )
+    assert expected
+    for kg in stores.values():
+        values = kg.values(name, **params)
+        assert values.variables == list(query.columns)
+        assert sorted(values.rows, key=repr) == sorted(expected, key=repr), kg.store.name
+
+
 VARIANTS = sorted((n, e) for n, q in named_queries().items() for e in q.variants)
 
 
