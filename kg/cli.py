@@ -509,11 +509,17 @@ def diff(before: Path, after: Path, summary: bool) -> None:
     """List the quads added (+) and removed (-) between two builds or releases.
 
     BEFORE and AFTER are built files (.trig, .nq, .ttl, .nt) or release folders.
-    Exits 0 when the graphs are the same and 1 when they differ, like diff(1).
+    Exits 0 when the graphs are the same, 1 when they differ and 2 when one cannot be
+    read, like diff(1), so scripts can tell a change from a failure.
     """
     from kg.release import diff_graphs
 
-    result = diff_graphs(before, after)
+    try:
+        result = diff_graphs(before, after)
+    except KgError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(2)
     if not summary:
         click.echo(result.text(), nl=False)
     click.echo(f"{len(result.added)} added, {len(result.removed)} removed", err=True)

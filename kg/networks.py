@@ -60,13 +60,14 @@ class CaseMechanisms:
 
     @cached_property
     def _incidence_direct(self) -> Incidence:
-        sets = self.uses.values()
+        cases = sorted(self.uses)  # rows in id order, whatever order `uses` came in
+        sets = [self.uses[c] for c in cases]
         items = sorted({m for ms in sets for m in ms})
         column = {m: j for j, m in enumerate(items)}
         rows = np.repeat(np.arange(len(sets)), [len(ms) for ms in sets])
         matrix = np.zeros((len(sets), len(items)), dtype=_dtype(len(sets)))
         matrix[rows, [column[m] for ms in sets for m in ms]] = 1.0
-        return Incidence(list(self.uses), items, matrix)
+        return Incidence(cases, items, matrix)
 
     @cached_property
     def _incidence_expanded(self) -> Incidence:

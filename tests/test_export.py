@@ -243,6 +243,17 @@ def test_diff_lists_added_and_removed(tmp_path, project):
     )
 
 
+def test_diff_exits_2_when_a_side_cannot_be_read(tmp_path):
+    good = tmp_path / "good.trig"
+    good.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    broken = tmp_path / "broken.trig"
+    broken.write_text("<urn:a> <urn:b> .\n", encoding="utf-8")
+    result = _cli("diff", str(good), str(broken))
+    assert result.exit_code == 2
+    assert "broken.trig" in result.output and "Traceback" not in result.output
+    assert _cli("diff", str(good), str(good)).exit_code == 0
+
+
 def test_docs_page(tmp_path, kg):
     out = tmp_path / "docs.html"
     assert _cli("docs", "--root", str(ROOT), "--out", str(out)).exit_code == 0
