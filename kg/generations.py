@@ -24,7 +24,7 @@ _NO_DIR_FSYNC = {errno.EINVAL, errno.EBADF, errno.EOPNOTSUPP, getattr(errno, "EN
 def supports_symlinks(folder: Path) -> bool:
     """Whether `folder` (created if missing) can hold symbolic links."""
     folder.mkdir(parents=True, exist_ok=True)
-    probe = folder / _temp_name(CURRENT)
+    probe = folder / temp_name(CURRENT)
     try:
         os.symlink(GENERATIONS, probe, target_is_directory=True)
     except NotImplementedError:
@@ -91,13 +91,13 @@ def publish_generation(folder: Path, files: Iterable[tuple[str, bytes]]) -> list
     return [folder / name for name in files]
 
 
-def _temp_name(name: str) -> str:
+def temp_name(name: str) -> str:
     """A temporary name for `name`: hidden, with this process's id, ending in .tmp."""
     return f".{name.lstrip('.')}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
 
 
-def _dead_writer(name: str) -> bool:
-    """Whether the process that made the temporary `name` (see _temp_name) is gone."""
+def dead_writer(name: str) -> bool:
+    """Whether the process that made the temporary `name` (see temp_name) is gone."""
     parts = name.split(".")
     pid = parts[-3] if len(parts) >= 4 and name.endswith(".tmp") else ""
     if not pid.isdigit() or int(pid) == os.getpid():
@@ -218,7 +218,7 @@ def _generation(
         return gen, False
     if _is_current(gen):  # the current build was edited in place: keep it until the switch
         gen = gens / f"{digest}-{os.getpid()}"
-    staging = gens / _temp_name("generation")
+    staging = gens / temp_name("generation")
     os.mkdir(staging)
     try:
         for name, data in files.items():
@@ -239,7 +239,7 @@ def _generation(
 
 def _point(link: Path, target: str, *, directory: bool = False) -> None:
     """Make `link` a symbolic link to `target` by one atomic rename."""
-    tmp = link.with_name(_temp_name(link.name))
+    tmp = link.with_name(temp_name(link.name))
     os.symlink(target, tmp, target_is_directory=directory)
     try:
         os.replace(tmp, link)
@@ -269,14 +269,14 @@ def _adopt(folder: Path, names: list[str]) -> None:
     if real_folder:  # a link cannot replace a folder: move it aside, keeping what is shown
         for path in shown.values():
             if path.is_symlink():
-                tmp = path.with_name(_temp_name(path.name))
+                tmp = path.with_name(temp_name(path.name))
                 try:
                     _clone(path, tmp)
                     os.replace(tmp, path)
                 except BaseException:
                     tmp.unlink(missing_ok=True)
                     raise
-        retired = folder / GENERATIONS / _temp_name("retired")
+        retired = folder / GENERATIONS / temp_name("retired")
         os.replace(current, retired)
         shutil.rmtree(retired, ignore_errors=True)
     if shown:
@@ -297,12 +297,12 @@ def _tidy(folder: Path, *, keep: str, names: list[str]) -> None:
         _fsync_dir(folder)  # the switch itself is done; this makes it durable
     with contextlib.suppress(OSError):
         for entry in (folder / GENERATIONS).iterdir():
-            if entry.name != keep and (not entry.name.startswith(".") or _dead_writer(entry.name)):
+            if entry.name != keep and (not entry.name.startswith(".") or dead_writer(entry.name)):
                 _remove(entry)
     ours = tuple(f".{name.lstrip('.')}." for name in [*names, CURRENT])
     with contextlib.suppress(OSError):
         for entry in folder.iterdir():
-            if entry.name.startswith(ours) and _dead_writer(entry.name):
+            if entry.name.startswith(ours) and dead_writer(entry.name):
                 _remove(entry)
             elif (
                 entry.name not in names

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg import __version__, serialize
 from kg.errors import KgError, Problem
+from kg.generations import dead_writer, temp_name
 from kg.textio import read_utf8
 
 if TYPE_CHECKING:
@@ -84,9 +84,14 @@ def make_release(
             )
         )
     files = release_files(kg, version)
+    staging: Path | None = None
     try:
         out_root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=out_root))
+        for left in out_root.glob(f".{target.name}.*.tmp"):  # a killed release's staging
+            if dead_writer(left.name):
+                shutil.rmtree(left, ignore_errors=True)
+        staging = out_root / temp_name(target.name)
+        staging.mkdir()
         for name, data in files.items():
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +112,9 @@ def make_release(
                 hint="check that the folder is writable",
             )
         ) from None
+    finally:  # after a failure (or Ctrl-C) nothing half-written stays behind
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

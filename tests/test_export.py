@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import socket
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -241,6 +243,36 @@ def test_diff_lists_added_and_removed(tmp_path, project):
         "<https://w3id.org/renda-kg/ontology#usesMechanism> "
         "<https://w3id.org/renda-kg/mechanism/inspection-visit>" in changed.output
     )
+
+
+def test_release_clears_a_killed_release_and_leaves_nothing_on_failure(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from kg.graph import KnowledgeGraph
+    from kg.release import make_release
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    out = tmp_path / "out"
+    out.mkdir()
+    killed = out / f".renda-kg-9.9.{dead.pid}.0badcafe.tmp"  # as a SIGKILLed release leaves it
+    running = out / f".renda-kg-9.9.{os.getppid()}.0badcafe.tmp"  # a release still running
+    for folder in (killed, running):
+        folder.mkdir()
+        (folder / "kg.ttl").write_text("half", encoding="utf-8")
+    kg = KnowledgeGraph.load(ROOT)
+    assert make_release(kg, out, version="9.9").is_dir()
+    assert not killed.exists() and running.exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted([running.name, "renda-kg-9.9"])
+
+    def full_disk(self, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(KgError, match="No space left"):
+        make_release(kg, out, version="10.0")
+    assert sorted(p.name for p in out.iterdir()) == sorted([running.name, "renda-kg-9.9"])
 
 
 def test_diff_exits_2_when_a_side_cannot_be_read(tmp_path):
