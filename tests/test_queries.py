@@ -407,3 +407,12 @@ def test_timeline(kg, records):
     for record in records:
         year = (record.get("start_year") or {}).get("year")
         assert start[record["id"]] == (None if year is None else str(year))
+
+
+def test_library_queries_are_prepared_once_per_parameters():
+    kg = KnowledgeGraph.from_data(ROOT)
+    first = kg.select("cases-with-mechanism", mechanism="liaison-station")
+    other = kg.select("cases-with-mechanism", mechanism="unannounced-visit")
+    assert first.rows and other.rows and first.rows != other.rows
+    assert kg.select("cases-with-mechanism", mechanism="liaison-station").rows == first.rows
+    assert len(kg._prepared) == 2  # one parse per parameter value, reused
