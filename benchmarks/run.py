@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,8 +39,9 @@ def _timed(work, timeout: float | None = None):
     return time.perf_counter() - started, value
 
 
-def worker(store: str, trig: Path, timeout: float) -> dict:
-    """Measure one store; runs in its own process."""
+def worker(store: str, trig: Path, timeout: float, persistent: bool = False) -> dict:
+    """Measure one store; runs in its own process. With `persistent`, Oxigraph loads into
+    a folder (what `--store oxigraph:DIR` opens) instead of memory."""
     import pyoxigraph
 
     from kg.graph import KnowledgeGraph
@@ -53,8 +55,12 @@ def worker(store: str, trig: Path, timeout: float) -> dict:
         out["load"] = time.perf_counter() - started
         out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return out
-    cls = MemoryStore if store == "memory" else OxigraphStore
-    out["load"], backend = _timed(lambda: cls.from_file(trig))
+    folder = None
+    if store == "memory":
+        out["load"], backend = _timed(lambda: MemoryStore.from_file(trig))
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="kg-bench-store-")) if persistent else None
+        out["load"], backend = _timed(lambda: OxigraphStore.from_file(trig, into=folder))
     kg = KnowledgeGraph(backend)
     first_case = kg.query("SELECT ?c WHERE { ?c a rkg:InnovationCase } ORDER BY ?c LIMIT 1")
     case = str(first_case.rows[0][0]).rsplit("/", 1)[-1]
@@ -81,6 +87,8 @@ def worker(store: str, trig: Path, timeout: float) -> dict:
                 out["largest page MB"] = max(p.size for p in pages) / 1e6
                 out["max nodes"] = max(len(p.view.nodes) for p in pages if p.view)
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if persistent and folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
     return out
 
 
@@ -100,7 +108,7 @@ def _engine_only(kg, query, params: dict):
     )
 
 
-def _run_worker(store: str, trig: Path, timeout: float) -> dict:
+def _run_worker(store: str, trig: Path, timeout: float, persistent: bool = False) -> dict:
     result = subprocess.run(
         [
             sys.executable,
@@ -111,6 +119,7 @@ def _run_worker(store: str, trig: Path, timeout: float) -> dict:
             str(trig),
             "--timeout",
             str(timeout),
+            *(["--persistent"] if persistent else []),
         ],
         capture_output=True,
         text=True,
@@ -213,11 +222,16 @@ def main() -> None:
         action="store_true",
         help="use builds an earlier run left in --work (no build time is measured)",
     )
+    parser.add_argument(
+        "--persistent",
+        action="store_true",
+        help="measure Oxigraph in a folder (oxigraph:DIR) rather than in memory",
+    )
     parser.add_argument("--worker")
     parser.add_argument("--trig", type=Path)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.trig, args.timeout)))
+        print(json.dumps(worker(args.worker, args.trig, args.timeout, args.persistent)))
         return
 
     columns = []
@@ -228,14 +242,15 @@ def main() -> None:
         stores = ["baseline", "oxigraph"]
         if size <= args.memory_limit:
             stores.insert(1, "memory")
-        results = {s: _run_worker(s, trig, args.timeout) for s in stores}
+        results = {s: _run_worker(s, trig, args.timeout, args.persistent) for s in stores}
         results.setdefault("memory", {})
         columns.append((size, build, results))
         print(f"measured {size} cases", file=sys.stderr)
     rows = sorted({k for _, _, r in columns for s in r.values() for k in s} - {"error"})
     header = ["measure (s)"]
     for size, *_ in columns:
-        header += [f"{size:,} rdflib", f"{size:,} oxigraph", f"{size:,} ratio"]
+        oxigraph = "oxigraph:DIR" if args.persistent else "oxigraph"
+        header += [f"{size:,} rdflib", f"{size:,} {oxigraph}", f"{size:,} ratio"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     line = ["build (no validation; sharded above --shard)"]
