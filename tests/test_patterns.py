@@ -191,3 +191,36 @@ def test_similarity_view_samples_cases_above_the_node_budget(kg, monkeypatch):
     assert sorted(n["id"] for n in view.nodes) == cases[::3]
     assert "one in every 3 (4 of 10)" in view.note_en
     assert "共 10 个" in view.note_zh
+
+
+@pytest.mark.parametrize("seed_", [4, 5])
+def test_matrix_counts_match_counting_cases(kg, seed_):
+    """Recurring mechanisms, co-occurrence and contrasts come from a case-by-mechanism
+    matrix; here each is counted case by case in Python instead."""
+    from collections import Counter
+
+    from kg.networks import _cooccurrence
+    from kg.patterns import contrast, recurring_mechanisms
+
+    data = _random_corpus(kg, 500, seed_)
+    for i, case in enumerate(data.case_attrs):  # two groups to contrast
+        data.case_attrs[case]["level"] = "odd" if i % 2 else "even"
+    members: dict[str, list[str]] = {}
+    for case in sorted(data.uses):
+        for m in data.expanded(case):
+            members.setdefault(m, []).append(case)
+    got = {r["mechanism"]: r["cases"] for r in recurring_mechanisms(data, 2)}
+    assert got == {m: cs for m, cs in members.items() if len(cs) >= 2}
+    for expanded in (False, True):
+        pairs: Counter = Counter()
+        for case in data.uses:
+            tags = sorted(data.expanded(case) if expanded else data.uses[case])
+            for a, b in combinations(tags, 2):
+                if not expanded or not (a in data.ancestors(b) or b in data.ancestors(a)):
+                    pairs[(a, b)] += 1
+        graph = _cooccurrence(data, expanded=expanded)
+        assert {tuple(sorted(e)): w for *e, w in graph.edges(data="weight")} == dict(pairs)
+    for row in contrast(data, "level"):
+        for group in ("odd", "even"):
+            cases = [c for c, a in data.case_attrs.items() if a["level"] == group]
+            assert row[group] == sum(row["family"] in data.expanded(c) for c in cases)
