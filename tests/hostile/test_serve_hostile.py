@@ -219,7 +219,13 @@ def test_kg_serve_command(seed_trig: Path, canary):
     exe = Path(sys.executable).with_name("kg")
     args = [exe, "serve", "--graph", seed_trig, "--port", "0", "--timeout", "2"]
     proc = subprocess.Popen(
-        [str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [str(a) for a in args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # as in a terminal: a run started in the background (`cmd &` in a script) would
+        # pass on an ignored SIGINT, and Ctrl-C would then never reach the server
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         first = proc.stdout.readline()
