@@ -33,9 +33,10 @@ DEFAULT_TIMEOUT = 30.0
 class Values:
     """The rows of a SELECT as plain strings (IRIs, lexical forms; None where unbound).
 
-    The lean form for analyses that read hundreds of thousands of rows: building rdflib
-    terms costs more than Oxigraph's evaluation (case-tags at 100k cases: 1.8 s as terms,
-    0.5 s as strings). Languages and datatypes are dropped: ask for them as columns.
+    The lean form for analyses that read hundreds of thousands of rows, where building
+    rdflib terms costs more than Oxigraph's evaluation (case-tags at 10k cases: 0.126 s as
+    terms, 0.091 s as strings, 0.039 s in the engine). Languages and datatypes are
+    dropped: ask for them as columns.
     """
 
     variables: list[str]
