@@ -87,7 +87,7 @@ def worker(store: str, trig: Path, timeout: float, persistent: bool = False) -> 
                 out["largest page MB"] = max(p.size for p in pages) / 1e6
                 out["max nodes"] = max(len(p.view.nodes) for p in pages if p.view)
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if persistent and folder is not None:
+    if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
     return out
 
@@ -95,14 +95,7 @@ def worker(store: str, trig: Path, timeout: float, persistent: bool = False) -> 
 def _engine_only(kg, query, params: dict):
     """pyoxigraph alone on the same text: evaluate and step through every row, build
     nothing. The difference to the named query's time is our share (result objects)."""
-    from kg.sparql import prepare
-
-    prepared = prepare(
-        query.text_for(kg.store.engine),
-        where=query.name,
-        local_graphs=kg.store.graph_names(),
-        bindings=query.bind(params),
-    )
+    prepared = kg._library(query.name, params)  # the very text kg.named() sends
     return lambda: sum(
         1 for _ in kg.store.store.query(prepared.text, use_default_graph_as_union=True)
     )

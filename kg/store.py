@@ -42,6 +42,12 @@ class Values:
     variables: list[str]
     rows: list[tuple[str | None, ...]]
 
+    @classmethod
+    def of(cls, table: Table) -> Values:
+        """The strings of a table of terms (stores without a cheaper path)."""
+        rows = [tuple(None if t is None else str(t) for t in row) for row in table.rows]
+        return cls(table.variables, rows)
+
 
 class MemoryStore:
     """An rdflib Dataset in memory; its default graph is the union of the named graphs."""
@@ -80,12 +86,7 @@ class MemoryStore:
         return run_isolated(work, timeout, "query")
 
     def values(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> Values:
-        def work() -> Values:
-            result = self._result(query)
-            rows = [tuple(None if t is None else str(t) for t in row) for row in result]
-            return Values([str(v) for v in result.vars or []], rows)
-
-        return run_isolated(work, timeout, "query")
+        return Values.of(self.select(query, timeout))
 
     def ask(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> bool:
         return run_isolated(lambda: bool(self._result(query).askAnswer), timeout, "query")
@@ -327,9 +328,7 @@ class RemoteStore:
         return Table(names, rows)
 
     def values(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> Values:
-        table = self.select(query, timeout)
-        rows = [tuple(None if t is None else str(t) for t in row) for row in table.rows]
-        return Values(table.variables, rows)
+        return Values.of(self.select(query, timeout))
 
     def ask(self, query: PreparedQuery, timeout: float | None = DEFAULT_TIMEOUT) -> bool:
         doc = self._json(query.text)
