@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 from kg.ingest import ingest_notice  # noqa: E402
 from kg.ingest.tag import Vocabulary  # noqa: E402
 from kg.ingest.units import cn_ordinal  # noqa: E402
-from kg.places import division_table  # noqa: E402
-from kg.vocab import load_vocabulary  # noqa: E402
+from kg.sources.places import division_table  # noqa: E402
+from kg.sources.vocabulary import load_vocabulary  # noqa: E402
 
 SECTIONS = ("监督工作方面", "代表工作方面", "人大制度宣传方面")
 TOWN_SYLLABLES = "东南西北新大小石龙凤金银桥头沙塘岗坑田湖山河水"

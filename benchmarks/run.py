@@ -27,7 +27,7 @@ PARAMS = {"mechanism": "liaison-station", "case": None, "place": "广东省"}
 
 
 def _timed(work, timeout: float | None = None):
-    from kg.errors import KgError
+    from kg.core.errors import KgError
 
     started = time.perf_counter()
     try:
@@ -44,9 +44,9 @@ def worker(store: str, trig: Path, timeout: float, persistent: bool = False) -> 
     a folder (what `--store oxigraph:DIR` opens) instead of memory."""
     import pyoxigraph
 
-    from kg.graph import KnowledgeGraph
-    from kg.library import named_queries
-    from kg.store import MemoryStore, OxigraphStore
+    from kg.query.graph import KnowledgeGraph
+    from kg.query.library import named_queries
+    from kg.store.stores import MemoryStore, OxigraphStore
 
     out: dict[str, float | None] = {}
     if store == "baseline":
@@ -75,7 +75,7 @@ def worker(store: str, trig: Path, timeout: float, persistent: bool = False) -> 
         print(f"{name}: {elapsed}", file=sys.stderr, flush=True)
     out["patterns"], _ = _timed(lambda: kg.patterns())
     if store == "oxigraph":
-        from kg.render import render_all
+        from kg.outputs.render import render_all
 
         with tempfile.TemporaryDirectory() as folder:
             try:

@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.graph import KnowledgeGraph  # noqa: E402
-from kg.serve import Reply, make_server  # noqa: E402
-from kg.store import OxigraphStore  # noqa: E402
+from kg.query.graph import KnowledgeGraph  # noqa: E402
+from kg.serve.server import Reply, make_server  # noqa: E402
+from kg.store.stores import OxigraphStore  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:

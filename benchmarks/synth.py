@@ -30,7 +30,7 @@ def _vocab_labels() -> list[tuple[str, str]]:
     from rdflib import Graph
     from rdflib.namespace import SKOS
 
-    from kg.namespaces import MECH
+    from kg.core.namespaces import MECH
 
     g = Graph().parse(ROOT / "data/vocab/mechanisms.ttl")
     out = []
@@ -41,7 +41,7 @@ def _vocab_labels() -> list[tuple[str, str]]:
 
 
 def _counties() -> list[tuple[str, str]]:
-    from kg.places import division_table
+    from kg.sources.places import division_table
 
     table = division_table()
     return sorted(

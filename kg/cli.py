@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from kg import __version__
-from kg.errors import KgError, Problem
+from kg.core.errors import KgError, Problem
 
 ROOT_OPTION = click.option(
     "--root",
@@ -62,7 +62,7 @@ def build(root: Path, out: Path, no_validate: bool) -> None:
 
     Nothing is written unless validation passes, so OUT keeps its last good output.
     """
-    from kg.pipeline import build_project, write_build
+    from kg.build.publish import build_project, write_build
 
     started = time.perf_counter()
     result, report = build_project(root, check=not no_validate)
@@ -86,7 +86,7 @@ def build(root: Path, out: Path, no_validate: bool) -> None:
 @ROOT_OPTION
 def validate(root: Path) -> None:
     """Check records, evidence quotes, SHACL shapes and QC queries; exit 1 on any error."""
-    from kg.pipeline import build_project
+    from kg.build.publish import build_project
 
     _, report = build_project(root, check=True)
     assert report is not None
@@ -107,9 +107,9 @@ def validate(root: Path) -> None:
 )
 def stats(root: Path, fmt: str) -> None:
     """Count triples, named graphs and instances per class."""
-    from kg.build import build as build_dataset
-    from kg.build import load_inputs
-    from kg.stats import graph_stats
+    from kg.build.dataset import build as build_dataset
+    from kg.build.dataset import load_inputs
+    from kg.query.stats import graph_stats
 
     result = graph_stats(build_dataset(load_inputs(root)).dataset)
     if fmt == "json":
@@ -126,7 +126,7 @@ def stats(root: Path, fmt: str) -> None:
         click.echo(f"  {n:>7}  {name}")
 
 
-SELECT_FORMATS = ("table", "csv", "tsv", "json", "md")  # kg.results renders them
+SELECT_FORMATS = ("table", "csv", "tsv", "json", "md")  # kg.query.writers renders them
 GRAPH_FORMATS = ("ttl", "nt", "jsonld")
 
 
@@ -139,7 +139,7 @@ class GraphSource:
     store: str
 
     def load(self):
-        from kg.graph import KnowledgeGraph
+        from kg.query.graph import KnowledgeGraph
 
         return KnowledgeGraph.open(self.store, root=self.root, graph_file=self.graph_file)
 
@@ -186,7 +186,7 @@ def emit(text: str, out_file: Path | None) -> None:
     if out_file is None:
         click.echo(text, nl=False)
         return
-    from kg.textio import atomic_write_text
+    from kg.core.textio import atomic_write_text
 
     try:
         atomic_write_text(out_file, text)
@@ -277,8 +277,8 @@ def query(
       kg query --name cases-with-mechanism --param mechanism=liaison-station
       kg query 'SELECT ?c ?t WHERE { ?c a rkg:InnovationCase ; dcterms:title ?t }'
     """
-    from kg.library import named_queries, named_query
-    from kg.results import format_ask, format_table
+    from kg.query.library import named_queries, named_query
+    from kg.query.writers import format_ask, format_table
 
     if list_queries:
         for q in named_queries().values():
@@ -294,8 +294,8 @@ def query(
         q = named_query(name)
         text, where, bindings = q.text_for(kg.store.engine), f"{name}.rq", q.bind(pairs)
     else:
-        from kg.sparql import term_from_param
-        from kg.textio import read_utf8
+        from kg.core.textio import read_utf8
+        from kg.store.sparql import term_from_param
 
         text = read_utf8(query_file) if query_file else sparql
         where = str(query_file) if query_file else "query"
@@ -322,10 +322,10 @@ def query(
 
 
 def serialize_graph(graph, fmt: str) -> str:
-    from kg.results import GRAPH_FORMATS as RDF_NAMES
+    from kg.query.writers import GRAPH_FORMATS as RDF_NAMES
 
     if fmt == "jsonld":
-        from kg.namespaces import PREFIXES
+        from kg.core.namespaces import PREFIXES
 
         return graph.serialize(format="json-ld", context=PREFIXES, indent=1, ensure_ascii=False)
     return graph.serialize(format=RDF_NAMES[fmt])
@@ -376,7 +376,7 @@ def patterns(fmt, min_cases, seed, source, out_file) -> None:
 @graph_options
 def render(out_dir: Path, source: GraphSource) -> None:
     """Write the interactive network views (offline HTML) and their index page."""
-    from kg.render import render_all
+    from kg.outputs.render import render_all
 
     started = time.perf_counter()
     pages = render_all(load_graph(source), out_dir)
@@ -411,7 +411,7 @@ def render(out_dir: Path, source: GraphSource) -> None:
 @graph_options
 def figures(out_dir: Path, lang: str, source: GraphSource) -> None:
     """Write static figures for papers (PNG and SVG): mechanism frequency, case x mechanism."""
-    from kg.figures import write_figures
+    from kg.outputs.figures import write_figures
 
     for path in write_figures(load_graph(source), out_dir, lang=lang):
         click.echo(f"  wrote {path}")
@@ -443,8 +443,8 @@ def export(fmt: str, out: Path | None, force: bool, excel: bool, source: GraphSo
     RDF keeps one named graph per source in nq and trig; JSON-LD carries its context
     inline (nothing is fetched); CSV cells that start with = + - @ are made inert.
     """
-    from kg.export import export as export_graph
-    from kg.serialize import RDF_FORMATS
+    from kg.build.serialize import RDF_FORMATS
+    from kg.outputs.export import export as export_graph
 
     if out is None:
         suffix = {"graphml": ".graphml", "gexf": ".gexf", "csv": ""}.get(fmt) or RDF_FORMATS[fmt][0]
@@ -465,7 +465,7 @@ def export(fmt: str, out: Path | None, force: bool, excel: bool, source: GraphSo
 @graph_options
 def docs(out_file: Path, source: GraphSource) -> None:
     """Write HTML documentation of the ontology and vocabularies (offline, zh/en)."""
-    from kg.docs import render_docs
+    from kg.outputs.docs import render_docs
 
     emit(render_docs(load_graph(source)), out_file)
 
@@ -494,7 +494,7 @@ def release(out_root: Path, version: str, force: bool, source: GraphSource) -> N
     The same graph gives the same bytes; CANONICAL holds an RDFC-1.0 checksum that
     compares two releases independent of serialisation.
     """
-    from kg.release import make_release
+    from kg.outputs.release import make_release
 
     target = make_release(load_graph(source), out_root, version=version, force=force)
     click.echo(f"wrote {target}")
@@ -512,7 +512,7 @@ def diff(before: Path, after: Path, summary: bool) -> None:
     Exits 0 when the graphs are the same, 1 when they differ and 2 when one cannot be
     read, like diff(1), so scripts can tell a change from a failure.
     """
-    from kg.release import diff_graphs
+    from kg.outputs.release import diff_graphs
 
     try:
         result = diff_graphs(before, after)
@@ -561,7 +561,7 @@ def load(
     timeout: float,
 ) -> None:
     """Push a build into a persistent store, replacing each named graph atomically."""
-    from kg.load import load_build
+    from kg.store.load import load_build
 
     started = time.perf_counter()
     auth = (user, password or "") if user else None
@@ -692,7 +692,7 @@ def serve(
     Updates are refused (403); SERVICE, LOAD and FROM <url> never reach the network or
     the disk; each query runs in its own process and is cancelled after --timeout.
     """
-    from kg.serve import serve as run_server
+    from kg.serve.server import serve as run_server
 
     run_server(
         load_graph(source),

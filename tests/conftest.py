@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import Build, build, load_inputs
+from kg.build.dataset import Build, build, load_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_ID = "gd-npc-innovation-cases-batch3-2020"

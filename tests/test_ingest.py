@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build, load_inputs
-from kg.errors import KgError
+from kg.build.dataset import build, load_inputs
+from kg.core.errors import KgError
+from kg.core.yamlstrict import load_yaml
 from kg.ingest import PLACEHOLDER, IngestReport, accept_drafts, ingest_notice
 from kg.ingest.drafts import render
 from kg.ingest.tag import Hit, Vocabulary
@@ -28,10 +29,9 @@ from kg.ingest.units import (
     find_start_year,
     resolve_unit,
 )
-from kg.places import Gazetteer
-from kg.records import KnownIds, load_case
-from kg.vocab import load_vocabulary, vocabulary_ids
-from kg.yamlstrict import load_yaml
+from kg.records.load import KnownIds, load_case
+from kg.sources.places import Gazetteer
+from kg.sources.vocabulary import load_vocabulary, vocabulary_ids
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTICES = ROOT / "tests" / "fixtures" / "notices"

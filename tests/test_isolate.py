@@ -1,4 +1,4 @@
-"""Queries on the memory store with a timeout run in a forked child (kg.isolate).
+"""Queries on the memory store with a timeout run in a forked child (kg.core.isolate).
 
 The child's answer must be the one the query gives in-process, term for term; its
 errors must read as the thread path's did; at the deadline it is killed and reaped,
@@ -24,14 +24,14 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, XSD, BNode, Dataset, Graph, Literal, URIRef
 
-import kg.store as kg_store
-from kg.errors import KgError, Problem
-from kg.graph import KnowledgeGraph
-from kg.isolate import run_in_thread, run_isolated
-from kg.library import named_queries
-from kg.results import Table
-from kg.sparql import prepare
-from kg.store import MemoryStore
+import kg.store.stores as kg_store
+from kg.core.errors import KgError, Problem
+from kg.core.isolate import run_in_thread, run_isolated
+from kg.query.graph import KnowledgeGraph
+from kg.query.library import named_queries
+from kg.query.writers import Table
+from kg.store.stores import MemoryStore
+from kg.store.sparql import prepare
 
 from .conftest import ROOT
 
@@ -408,11 +408,11 @@ def test_the_child_leaves_the_parents_stdout_and_atexit_alone(tmp_path):
         """
         import atexit, os, sys, warnings
         from rdflib import Dataset, Literal, URIRef
-        from kg.isolate import run_isolated
-        from kg.sparql import prepare
-        from kg.store import MemoryStore
+        from kg.core.isolate import run_isolated
+        from kg.store.sparql import prepare
+        from kg.store.stores import MemoryStore
 
-        # Python 3.12+ warns when a threaded process forks; kg.isolate silences it
+        # Python 3.12+ warns when a threaded process forks; kg.core.isolate silences it
         warnings.warn(
             "This process (pid=1) is multi-threaded, use of fork() may lead to deadlocks.",
             DeprecationWarning,

@@ -28,7 +28,7 @@ NOTEBOOKS = ROOT / "notebooks"
 EXPECTED = ("01-getting-started", "02-cross-case-patterns", "03-add-a-notice")
 CELL_TIMEOUT = 120  # seconds per cell
 MAX_OUTPUT_BYTES = 1_000_000
-MAX_VIEW_BYTES = 5_000_000  # the inline view: kg.render's page budget, escaped into srcdoc
+MAX_VIEW_BYTES = 5_000_000  # the inline view: kg.outputs.render's page budget, escaped into srcdoc
 
 
 def _notebooks() -> list[Path]:

@@ -7,8 +7,8 @@ from itertools import combinations
 import networkx as nx
 import pytest
 
-from kg.graph import KnowledgeGraph
-from kg.networks import load_case_mechanisms
+from kg.analysis.networks import load_case_mechanisms
+from kg.query.graph import KnowledgeGraph
 
 from .conftest import ROOT
 
@@ -121,7 +121,7 @@ def _random_corpus(kg: KnowledgeGraph, n: int, seed: int):
     """The seed's vocabulary and hierarchy with `n` random cases tagged Zipf-like."""
     import random
 
-    from kg.networks import CaseMechanisms
+    from kg.analysis.networks import CaseMechanisms
 
     real = load_case_mechanisms(kg)
     mechs = sorted(real.mechanism_attrs)
@@ -140,7 +140,7 @@ def test_vectorised_itemsets_match_counting_tuples(kg, seed_):
     """frequent_itemsets counts with numpy; this counts every combination in Python."""
     from collections import Counter
 
-    from kg.patterns import frequent_itemsets
+    from kg.analysis.patterns import frequent_itemsets
 
     data = _random_corpus(kg, 400, seed_)
     sets = [data.expanded(c) for c in data.uses]
@@ -161,8 +161,8 @@ def test_vectorised_itemsets_match_counting_tuples(kg, seed_):
 
 
 def test_large_corpora_get_communities_from_mechanism_modules(kg, monkeypatch):
-    import kg.patterns as patterns
-    from kg.networks import module_communities
+    import kg.analysis.patterns as patterns
+    from kg.analysis.networks import module_communities
 
     data = _random_corpus(kg, 3000, 7)
     groups, modules = module_communities(data)
@@ -182,7 +182,7 @@ def test_large_corpora_get_communities_from_mechanism_modules(kg, monkeypatch):
 
 
 def test_similarity_view_samples_cases_above_the_node_budget(kg, monkeypatch):
-    import kg.views as views
+    import kg.outputs.views as views
 
     data = load_case_mechanisms(kg)
     monkeypatch.setattr(views, "NODE_BUDGET", 4)
@@ -199,8 +199,8 @@ def test_matrix_counts_match_counting_cases(kg, seed_):
     matrix; here each is counted case by case in Python instead."""
     from collections import Counter
 
-    from kg.networks import _cooccurrence
-    from kg.patterns import contrast, recurring_mechanisms
+    from kg.analysis.networks import _cooccurrence
+    from kg.analysis.patterns import contrast, recurring_mechanisms
 
     data = _random_corpus(kg, 500, seed_)
     for i, case in enumerate(data.case_attrs):  # two groups to contrast

@@ -17,9 +17,9 @@ import yaml
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
-from kg.graph import KnowledgeGraph
-from kg.library import named_queries
-from kg.namespaces import MECH
+from kg.core.namespaces import MECH
+from kg.query.graph import KnowledgeGraph
+from kg.query.library import named_queries
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "data" / "sources" / "gd-npc-innovation-cases-batch3-2020.txt"

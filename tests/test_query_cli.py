@@ -16,7 +16,7 @@ from rdflib.query import Result
 
 import kg.cli as kg_cli
 from kg.cli import main
-from kg.library import named_queries
+from kg.query.library import named_queries
 
 from .conftest import ROOT
 

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.graph import KnowledgeGraph
-from kg.library import named_queries
+from kg.query.graph import KnowledgeGraph
+from kg.query.library import named_queries
 
 from .conftest import ROOT
 
@@ -165,7 +165,7 @@ def test_endpoint_answers_garbage(garbage_server):
 
 
 def test_endpoint_that_hangs_times_out(silent_server):
-    from kg.store import RemoteStore
+    from kg.store.stores import RemoteStore
 
     started = time.perf_counter()
     kg = KnowledgeGraph(RemoteStore(silent_server, timeout=1))

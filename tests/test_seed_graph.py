@@ -2,7 +2,7 @@
 
 from rdflib import Literal, URIRef
 
-from kg.namespaces import PLACE, RKG, sparql_prologue
+from kg.core.namespaces import PLACE, RKG, sparql_prologue
 
 
 def _select(seed, query: str) -> list[tuple]:

@@ -27,11 +27,11 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from kg.errors import KgError
-from kg.graph import KnowledgeGraph
-from kg.library import named_queries
-from kg.serve import SD, Reply, make_server
-from kg.store import OxigraphStore
+from kg.core.errors import KgError
+from kg.query.graph import KnowledgeGraph
+from kg.query.library import named_queries
+from kg.serve.server import SD, Reply, make_server
+from kg.store.stores import OxigraphStore
 
 SPARQLWrapper = pytest.importorskip("SPARQLWrapper", reason="pip install SPARQLWrapper")
 

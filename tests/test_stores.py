@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.graph import KnowledgeGraph
-from kg.library import named_queries
-from kg.store import MemoryStore, OxigraphStore
+from kg.query.graph import KnowledgeGraph
+from kg.query.library import named_queries
+from kg.store.stores import MemoryStore, OxigraphStore
 
 from .conftest import ROOT
 

@@ -1,6 +1,6 @@
 """The seed validates: SHACL conforms, every evidence quote verifies, QC queries are empty."""
 
-from kg.validate import validate
+from kg.validate.checks import validate
 
 
 def test_seed_validates(seed):
@@ -28,8 +28,8 @@ def test_qc_queries_catch_broken_graphs(seed):
     """Damage the built graph directly; the matching QC query must report it."""
     from rdflib import Literal, URIRef
 
-    from kg.build import GRAPH
-    from kg.namespaces import PLACE, RDFS, RKG
+    from kg.build.dataset import GRAPH
+    from kg.core.namespaces import PLACE, RDFS, RKG
 
     graph = seed.dataset.graph(GRAPH["source/gd-npc-innovation-cases-batch3-2020"])
     measure = URIRef("https://w3id.org/renda-kg/case/gd-b3-01/measure/2")

@@ -35,8 +35,8 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright 
 from rdflib import Graph, Literal, URIRef  # noqa: E402
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS  # noqa: E402
 
-from kg.graph import KnowledgeGraph  # noqa: E402
-from kg.render import render_all  # noqa: E402
+from kg.outputs.render import render_all  # noqa: E402
+from kg.query.graph import KnowledgeGraph  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CASE_RECORDS = [
@@ -104,7 +104,7 @@ def _place_chain(code: str) -> list[str]:
 
 
 def independent_counts(kg: KnowledgeGraph) -> dict[str, tuple[int, int]]:
-    """(nodes, edges) of each page, counted without kg.views."""
+    """(nodes, edges) of each page, counted without kg.outputs.views."""
     uses = {c: ms for c, ms in _uses().items() if ms}
     mechanisms = set().union(*uses.values())
     pairs = {p for ms in uses.values() for p in combinations(sorted(ms), 2)}
@@ -296,7 +296,7 @@ def tab():
 @dataclass
 class Site:
     root: Path
-    pages: dict[str, object]  # relative path -> kg.render.Page
+    pages: dict[str, object]  # relative path -> kg.outputs.render.Page
 
 
 def _render(kg: KnowledgeGraph, out: Path) -> Site:
@@ -593,7 +593,7 @@ def test_page_is_small_utf8_and_links_nothing_outside(site, rel):
 
 
 def test_shared_body_has_one_jurisdiction_edge():
-    from kg.views import all_views
+    from kg.outputs.views import all_views
 
     kg = KnowledgeGraph.from_data(ROOT)
     ds = kg.store.dataset

@@ -3,7 +3,7 @@
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg.namespaces import MECH, RKG
+from kg.core.namespaces import MECH, RKG
 
 
 def _langs(graph, subject, predicate) -> list[str]:

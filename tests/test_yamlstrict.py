@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import KgError
-from kg.yamlstrict import load_yaml
+from kg.core.errors import KgError
+from kg.core.yamlstrict import load_yaml
 
 
 def _load(tmp_path: Path, text: str | bytes):

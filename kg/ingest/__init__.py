@@ -32,7 +32,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from kg.errors import KgError, Problem
+from kg.core.errors import KgError, Problem
+from kg.core.yamlstrict import load_yaml
 from kg.ingest.assemble import Assembler
 from kg.ingest.drafts import (
     DRAFT_META,
@@ -50,9 +51,8 @@ from kg.ingest.report import PLACEHOLDER, DraftCase, FileChange, IngestReport
 from kg.ingest.tag import Tagger, Vocabulary
 from kg.ingest.text import KANGXI, read_notice
 from kg.ingest.units import NewPlace, PlaceIndex, province_slug
-from kg.places import Gazetteer
-from kg.vocab import load_vocabulary
-from kg.yamlstrict import load_yaml
+from kg.sources.places import Gazetteer
+from kg.sources.vocabulary import load_vocabulary
 
 __all__ = [
     "DraftCase",

@@ -24,14 +24,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from kg.errors import KgError, Problem
+from kg.core.errors import KgError, Problem
+from kg.core.textio import atomic_write_bytes, atomic_write_many
+from kg.core.yamlstrict import load_yaml
 from kg.ingest.report import PLACEHOLDER, FileChange
-from kg.places import Gazetteer
-from kg.records import KnownIds, load_case
-from kg.sources import Source, load_source, load_sources
-from kg.textio import atomic_write_bytes, atomic_write_many
-from kg.vocab import load_vocabulary, vocabulary_ids
-from kg.yamlstrict import load_yaml
+from kg.records.load import KnownIds, load_case
+from kg.sources.documents import Source, load_source, load_sources
+from kg.sources.places import Gazetteer
+from kg.sources.vocabulary import load_vocabulary, vocabulary_ids
 
 MANIFEST = "_generated.yaml"
 DRAFT_META = ".draft.yaml"
@@ -287,7 +287,7 @@ def accept_drafts(
 
     Refuses (KgError) when a curated record of that id exists, when a placeholder is
     still unfilled (in the record or in its source's drafted metadata), or when the
-    record does not load through `kg.records.load_case` or a quote does not match
+    record does not load through `kg.records.load.load_case` or a quote does not match
     the source text. Returns the files written.
     """
     drafts_dir = drafts_dir or root / "data" / "drafts"

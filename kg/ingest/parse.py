@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kg.errors import KgError, Problem
+from kg.core.errors import KgError, Problem
 from kg.ingest.text import NoticeText
 from kg.ingest.units import BODY_SUFFIXES, PlaceIndex, cn_int, cn_ordinal
 

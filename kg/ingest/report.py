@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg.errors import Problem
+from kg.core.errors import Problem
 from kg.ingest.units import NewPlace
 
 PLACEHOLDER = "TODO"  # a value the curator must fill; `accept` refuses records holding one

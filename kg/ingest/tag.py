@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
+from kg.core.namespaces import ACTOR, CAT, MECH, PTYPE
 from kg.ingest.text import NoticeText, match_form
 from kg.ingest.units import clause_bounds
-from kg.namespaces import ACTOR, CAT, MECH, PTYPE
 
 SCHEMES = {"mechanism": MECH, "actor": ACTOR, "platform-type": PTYPE, "category": CAT}
 MAX_CLAUSE = 40  # longer clauses are cut to a window around the hit

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from kg.errors import KgError, Problem
-from kg.textio import read_utf8
+from kg.core.errors import KgError, Problem
+from kg.core.textio import read_utf8
 
 MAX_LINE = 200_000  # characters; a longer line is not a notice but a dump
 MAX_BYTES = 20_000_000

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kg.places import Place
+from kg.sources.places import Place
 
 # -- Chinese numerals --
 

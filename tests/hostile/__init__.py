@@ -3,7 +3,7 @@
     test_records.py        YAML records and source metadata through `kg build`
     test_rdf_loaders.py    Turtle/TriG/N-Triples/N-Quads/JSON-LD/RDF-XML through
                            `kg query --graph` (both stores), `kg diff`, `kg load`
-    test_strict_gate.py    kg.rdfio's strict gate: positions, DTDs, contexts, lexical forms
+    test_strict_gate.py    kg.core.rdfio's strict gate: positions, DTDs, contexts, lexical forms
     test_ingest.py         notices through `kg ingest`
     test_sparql.py         SPARQL through `kg query` (both stores)
     test_serve_hostile.py  the same and 200 MB bodies through kg/serve.py and `kg serve`

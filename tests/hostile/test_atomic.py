@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-import kg.generations
-import kg.textio
+import kg.build.generations
+import kg.core.textio
 
 from .conftest import FIXTURES, Built, accepted, refused, run, snapshot
 
@@ -128,7 +128,7 @@ def test_sigkill_at_many_moments_leaves_one_whole_build(built: Built, generation
 _KILL_AT_EACH_STEP = """
 import json, os, shutil, signal, sys
 from pathlib import Path
-from kg.pipeline import build_project, write_build
+from kg.build.publish import build_project, write_build
 
 root, old, work = (Path(a) for a in sys.argv[1:4])
 result, _ = build_project(root, check=False)
@@ -175,7 +175,7 @@ def _old_layout(built: Built, old: dict[str, bytes], layout: str, folder: Path) 
         for name in OUTPUTS:
             (folder / name).write_bytes(old[name])
     else:
-        kg.generations.publish_generation(folder, [(name, old[name]) for name in OUTPUTS])
+        kg.build.generations.publish_generation(folder, [(name, old[name]) for name in OUTPUTS])
         _assert_generation_layout(folder)
     return folder
 
@@ -183,7 +183,7 @@ def _old_layout(built: Built, old: dict[str, bytes], layout: str, folder: Path) 
 @pytest.mark.parametrize("layout", ["generations", "regular-files", "dereferenced-copy"])
 def test_sigkill_at_each_step_of_the_switch(built: Built, generations, tmp_path: Path, layout):
     """Killed before each rename, link or removal in turn: one whole build, then cleaned."""
-    from kg.pipeline import build_project, write_build
+    from kg.build.publish import build_project, write_build
 
     old, new, _ = generations
     template = _old_layout(built, old, layout, tmp_path / "old-build")
@@ -327,7 +327,7 @@ def test_without_symbolic_links_the_files_are_replaced_one_by_one(built: Built, 
     def no_links(*args, **kwargs):
         raise OSError(errno.EPERM, os.strerror(errno.EPERM))
 
-    monkeypatch.setattr(kg.generations.os, "symlink", no_links)
+    monkeypatch.setattr(kg.build.generations.os, "symlink", no_links)
     out = built.root / "on-fat"
     with pytest.warns(UserWarning, match="no symbolic links"):
         accepted(run("build", "--root", built.root, "--out", out))
@@ -365,7 +365,7 @@ def disk_full_on(monkeypatch):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             return real(fd)
 
-        monkeypatch.setattr(kg.textio.os, "fsync", fsync)
+        monkeypatch.setattr(kg.core.textio.os, "fsync", fsync)
 
     return arm
 
@@ -380,12 +380,12 @@ def test_a_full_disk_on_the_second_file(built: Built, disk_full_on):
 
 
 def test_a_serializer_that_raises(built: Built, monkeypatch):
-    import kg.serialize
+    import kg.build.serialize
 
     def broken(quads, fmt):
         raise RuntimeError("serializer failed")
 
-    monkeypatch.setattr(kg.serialize, "write_quads", broken)
+    monkeypatch.setattr(kg.build.serialize, "write_quads", broken)
     before = snapshot(built.build)
     _change(built)
     result = run("build", "--root", built.root, "--out", built.build)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from kg.core.yamlstrict import load_yaml
 from kg.ingest.text import KANGXI
-from kg.yamlstrict import load_yaml
 
 from .conftest import FIXTURES, accepted, refused, run, snapshot
 

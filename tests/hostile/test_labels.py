@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from rdflib.compare import isomorphic
 
-from kg.rdfio import parse_dataset
-from kg.serialize import union
+from kg.build.serialize import union
+from kg.core.rdfio import parse_dataset
 
 from ..conftest import ROOT
 from .conftest import BROWSER_ARGS, CHROMIUM, accepted, refused, run, snapshot

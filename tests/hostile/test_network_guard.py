@@ -53,8 +53,8 @@ def test_rdflib_would_fetch_a_remote_context_and_the_gate_does_not(tmp_path: Pat
         Dataset().parse(data=REMOTE_CONTEXT, format="json-ld")
     assert any("example.org" in c for c in caught), caught
 
-    from kg.errors import KgError
-    from kg.rdfio import parse_dataset
+    from kg.core.errors import KgError
+    from kg.core.rdfio import parse_dataset
 
     path = tmp_path / "remote.jsonld"
     path.write_text(REMOTE_CONTEXT, encoding="utf-8")

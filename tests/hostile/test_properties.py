@@ -27,16 +27,16 @@ from hypothesis import strategies as st
 from rdflib import Dataset
 from rdflib.compare import isomorphic
 
-from kg import serialize
-from kg.build import build, load_inputs
-from kg.errors import KgError
-from kg.graph import KnowledgeGraph
-from kg.library import named_queries
-from kg.namespaces import GRAPH
-from kg.rdfio import parse_dataset
-from kg.records import BODY_TYPES, BodyRef, Case, Claim, KnownIds, Measure, Span, load_case
-from kg.sources import load_source
-from kg.store import MemoryStore, OxigraphStore
+from kg.build import serialize
+from kg.build.dataset import build, load_inputs
+from kg.core.errors import KgError
+from kg.core.namespaces import GRAPH
+from kg.core.rdfio import parse_dataset
+from kg.query.graph import KnowledgeGraph
+from kg.query.library import named_queries
+from kg.records.load import BODY_TYPES, BodyRef, Case, Claim, KnownIds, Measure, Span, load_case
+from kg.sources.documents import load_source
+from kg.store.stores import MemoryStore, OxigraphStore
 
 from ..conftest import ROOT
 
@@ -200,13 +200,13 @@ def test_records_survive_every_serialisation(title_en, pieces):
 
 
 def inputs_categories(inputs) -> list[str]:
-    from kg.vocab import vocabulary_ids
+    from kg.sources.vocabulary import vocabulary_ids
 
     return sorted(vocabulary_ids(inputs.vocabulary)["categories"])
 
 
 def inputs_mechanisms(inputs) -> list[str]:
-    from kg.vocab import vocabulary_ids
+    from kg.sources.vocabulary import vocabulary_ids
 
     return sorted(vocabulary_ids(inputs.vocabulary)["mechanisms"])
 
@@ -352,7 +352,7 @@ def _places(inputs) -> list[str]:
 
 @pytest.fixture(scope="module")
 def vocab(inputs):
-    from kg.vocab import vocabulary_ids
+    from kg.sources.vocabulary import vocabulary_ids
 
     ids = vocabulary_ids(inputs.vocabulary)
     return {k: sorted(v) for k, v in ids.items()}

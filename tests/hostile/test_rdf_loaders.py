@@ -2,7 +2,7 @@
 `kg diff` and `kg load --store oxigraph:DIR`.
 
 The rdflib paths (`--store memory`, `kg diff`) go through the strict gate of
-`kg.rdfio`: Oxigraph parses first and its error names line and column; RDF/XML DOCTYPEs
+`kg.core.rdfio`: Oxigraph parses first and its error names line and column; RDF/XML DOCTYPEs
 and JSON-LD contexts by reference are refused unread; ill-typed literals are refused.
 The Oxigraph paths use Oxigraph's own strict parser (same positions); they keep an
 ill-typed literal verbatim and evaluate it as SPARQL says (a type error), which is the
@@ -421,7 +421,7 @@ def test_an_oxigraph_folder_is_released_after_a_query(tmp_path: Path):
     """Regression: once pyparsing's packrat cache is on (matplotlib's mathtext turns it on
     for the whole process, e.g. after `kg figures`), it kept the tracebacks of a parse, the
     caller's frames, the graph and its store: the folder stayed locked ("lock hold by
-    current process") until the cache entry was evicted. kg.sparql.prepare now clears it.
+    current process") until the cache entry was evicted. kg.store.sparql.prepare now clears it.
     """
     from pyparsing import ParserElement
 

@@ -240,8 +240,8 @@ def test_validate_names_every_broken_record_at_once(built: Built):
 
 def test_the_alias_bomb_is_cheap(tmp_path: Path):
     """Refused at the first alias: no expansion happens, so it costs milliseconds."""
-    from kg.errors import KgError
-    from kg.yamlstrict import load_yaml
+    from kg.core.errors import KgError
+    from kg.core.yamlstrict import load_yaml
 
     path = tmp_path / "bomb.yaml"
     path.write_text(ALIAS_BOMB, encoding="utf-8")

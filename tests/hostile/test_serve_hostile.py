@@ -20,12 +20,12 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from kg.cli import main
-from kg.graph import KnowledgeGraph
-from kg.store import OxigraphStore
+from kg.query.graph import KnowledgeGraph
+from kg.store.stores import OxigraphStore
 
 from .test_sparql import HOSTILE, READ_ONLY, REGEX_BOMB, Canary
 
-serve = pytest.importorskip("kg.serve", reason="kg/serve.py is not there yet")
+serve = pytest.importorskip("kg.serve.server", reason="kg/serve.py is not there yet")
 
 MB = 1024 * 1024
 BIG = 200 * MB

@@ -1,4 +1,4 @@
-"""The strict gate of kg.rdfio: Oxigraph parses first and the error names the position.
+"""The strict gate of kg.core.rdfio: Oxigraph parses first and the error names the position.
 
 rdflib tolerates a literal as subject, a blank node as predicate, an IRI with a space and
 relative IRIs (resolved against the file's own path); the gate refuses them with the
@@ -14,8 +14,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-from kg.errors import KgError
-from kg.rdfio import _well_typed, check_rdf, parse_dataset, parse_turtle
+from kg.core.errors import KgError
+from kg.core.rdfio import _well_typed, check_rdf, parse_dataset, parse_turtle
 
 P = "@prefix ex: <http://example.org/> .\n"
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -1,0 +1,1 @@
+"""Cross-case analysis: networkx projections and the pattern report."""

@@ -1,0 +1,379 @@
+"""Build: sources + case records + vocabulary + ontology -> an RDF dataset.
+
+One named graph per source document (its batch, cases, bodies and evidence), plus graphs
+for the ontology, the vocabulary and the places. IRIs come from stable keys only and no
+blank nodes are made, so the same input always serialises to the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD
+
+from kg.build import serialize
+from kg.core.errors import KgError, Problem
+from kg.core.namespaces import (
+    ACTOR,
+    BATCH,
+    BODY,
+    CASE,
+    CAT,
+    EVID,
+    GRAPH,
+    MECH,
+    PLACE,
+    PTYPE,
+    REGION,
+    RKG,
+    SRC,
+    bind_prefixes,
+)
+from kg.core.rdfio import new_graph, parse_turtle
+from kg.records.load import UNIT_LABELS, Case, KnownIds, Span, load_cases
+from kg.sources.documents import Source, load_sources
+from kg.sources.places import Gazetteer, Place
+from kg.sources.vocabulary import load_vocabulary, vocabulary_ids
+
+ROLE_PROPERTY = {
+    "leads": RKG.hasLeadingActor,
+    "supports": RKG.hasSupportingActor,
+    "participates": RKG.hasParticipatingActor,
+    "evaluates": RKG.hasEvaluatingActor,
+    "supervised": RKG.supervises,
+}
+BODY_CLASS = {
+    "county-standing-committee": (RKG.CountyStandingCommittee, RKG.CountyLevel, "sc"),
+    "township-congress": (RKG.TownshipCongress, RKG.TownshipLevel, "congress"),
+    "street-working-committee": (RKG.StreetWorkingCommittee, RKG.TownshipLevel, "wc"),
+}
+BODY_NAME = {  # zh suffix, en pattern ({0}: the place, {1}: its parents)
+    "county-standing-committee": ("人大常委会", "Standing Committee of the {0} People's Congress"),
+    "township-congress": ("人大", "{0} People's Congress"),
+    "street-working-committee": ("人大工委", "{0} Working Committee of the People's Congress"),
+}
+PLACE_CLASS = {
+    "province": (RKG.Province, RKG.ProvincialLevel),
+    "prefecture": (RKG.PrefectureCity, RKG.PrefectureLevel),
+    "county": (RKG.CountyLevelDivision, RKG.CountyLevel),
+    "town": (RKG.TownshipLevelDivision, RKG.TownshipLevel),
+    "township": (RKG.TownshipLevelDivision, RKG.TownshipLevel),
+    "street": (RKG.TownshipLevelDivision, RKG.TownshipLevel),
+}
+ONTOLOGY_GRAPH = GRAPH["ontology"]
+VOCABULARY_GRAPH = GRAPH["vocabulary"]
+PLACES_GRAPH = GRAPH["places"]
+# Bodies recur across sources (repeat winners): one graph holds them, so that no triple
+# sits in two graphs (a union default graph would then return it twice).
+BODIES_GRAPH = GRAPH["bodies"]
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the inputs live, relative to a project root."""
+
+    root: Path
+
+    @property
+    def sources(self) -> Path:
+        return self.root / "data" / "sources"
+
+    @property
+    def cases(self) -> Path:
+        return self.root / "data" / "cases"
+
+    @property
+    def vocab(self) -> Path:
+        return self.root / "data" / "vocab"
+
+    @property
+    def places(self) -> Path:
+        return self.root / "data" / "places" / "places.yaml"
+
+    @property
+    def ontology(self) -> Path:
+        return self.root / "ontology" / "renda.ttl"
+
+    @property
+    def shapes(self) -> Path:
+        return self.root / "ontology" / "shapes.ttl"
+
+    @property
+    def qc(self) -> Path:
+        return self.root / "ontology" / "qc"
+
+    def check(self) -> None:
+        missing = [
+            p for p in (self.sources, self.cases, self.vocab, self.ontology) if not p.exists()
+        ]
+        if missing:
+            raise KgError(
+                Problem(
+                    str(missing[0]),
+                    "not found",
+                    hint="run from the project root or pass --root DIR",
+                )
+            )
+
+
+@dataclass
+class Inputs:
+    paths: Paths
+    sources: dict[str, Source]
+    ontology: Graph
+    vocabulary: Graph
+    gazetteer: Gazetteer
+    cases: list[Case]
+
+
+def load_inputs(root: Path) -> Inputs:
+    """Read and check every input under `root`; all record problems are raised together."""
+    paths = Paths(root)
+    paths.check()
+    sources = load_sources(paths.sources)
+    ontology = parse_turtle(paths.ontology, into=new_graph())
+    vocabulary = load_vocabulary(paths.vocab)
+    gazetteer = Gazetteer(paths.places)
+    ids = vocabulary_ids(vocabulary)
+    known = KnownIds(
+        sources={s.id: s.batch.id for s in sources.values()},
+        categories=ids["categories"],
+        mechanisms=ids["mechanisms"],
+        actors=ids["actors"],
+        platform_types=ids["platform_types"],
+        places=gazetteer.keys(),
+    )
+    cases = load_cases(paths.cases, known)
+    return Inputs(paths, sources, ontology, vocabulary, gazetteer, cases)
+
+
+@dataclass
+class Build:
+    """The built dataset and, for error reports, the record field each node came from."""
+
+    dataset: Dataset
+    inputs: Inputs
+    origins: dict[URIRef, tuple[str, str]] = field(default_factory=dict)
+
+    def union(self) -> Graph:
+        """All named graphs merged into one graph (what `kg.ttl` holds)."""
+        return serialize.union(self.dataset)
+
+
+def _lit(text: str, lang: str) -> list[Literal]:
+    return [Literal(text, lang=lang)] if text else []
+
+
+def body_iri(place_key: str, body_type: str) -> URIRef:
+    return BODY[f"{place_key}-{BODY_CLASS[body_type][2]}"]
+
+
+def evidence_iri(case_id: str, predicate: URIRef, obj: object, span: Span) -> URIRef:
+    key = f"{predicate}|{obj}|{span.start}|{span.end}".encode()
+    return EVID[f"{case_id}-{hashlib.sha256(key).hexdigest()[:12]}"]
+
+
+class _CaseWriter:
+    """Adds one case's triples, with an evidence statement per claim, to a graph."""
+
+    def __init__(self, g: Graph, bodies: Graph, build: Build, case: Case, source: Source):
+        self.g, self.bodies, self.build, self.case, self.source = g, bodies, build, case, source
+        self.iri = CASE[case.id]
+
+    def add(self, s: URIRef, p: URIRef, objects: object) -> None:
+        for o in objects if isinstance(objects, list) else [objects]:
+            self.g.add((s, p, o))
+
+    def evidence(self, predicate: URIRef, obj, span: Span, subject: URIRef | None = None) -> None:
+        subject = subject or self.iri
+        ev = evidence_iri(self.case.id, predicate, obj, span)
+        self.build.origins[ev] = (span.file, span.field)
+        self.add(ev, RDF.type, RKG.Evidence)
+        self.add(ev, RDF.subject, subject)
+        self.add(ev, RDF.predicate, predicate)
+        self.add(ev, RDF.object, obj if isinstance(obj, URIRef | Literal) else Literal(obj))
+        self._span(ev, span)
+
+    def _span(self, node: URIRef, span: Span) -> None:
+        self.add(node, RKG.quote, Literal(span.quote, lang="zh"))
+        self.add(node, RKG.startOffset, Literal(span.start, datatype=XSD.nonNegativeInteger))
+        self.add(node, RKG.endOffset, Literal(span.end, datatype=XSD.nonNegativeInteger))
+        self.add(node, PROV.wasQuotedFrom, SRC[self.source.id])
+
+    def claim(self, predicate: URIRef, obj: URIRef, span: Span) -> None:
+        self.add(self.iri, predicate, obj)
+        self.evidence(predicate, obj, span)
+
+    def write(self) -> None:
+        c, s = self.case, self.iri
+        self.build.origins[s] = (c.file, "")
+        self.add(s, RDF.type, RKG.InnovationCase)
+        self.add(s, DCTERMS.identifier, Literal(c.id))
+        for p in (DCTERMS.title, RDFS.label):
+            self.add(s, p, _lit(c.title.quote, "zh") + _lit(c.title_en, "en"))
+        self.evidence(DCTERMS.title, Literal(c.title.quote, lang="zh"), c.title)
+        self.add(s, DCTERMS.source, SRC[self.source.id])
+        self.add(s, RKG.inBatch, BATCH[self.source.batch.id])
+        self.add(s, RKG.itemNumber, Literal(c.item))
+        self.add(s, RKG.category, CAT[c.category])
+        body = body_iri(c.body.place, c.body.type)
+        self.claim(RKG.declaredBy, body, c.body.span)
+        self.bodies.add((body, SKOS.altLabel, Literal(c.body.span.quote, lang="zh")))
+        for label in _lit(c.body.en, "en"):
+            self.bodies.add((body, SKOS.altLabel, label))
+        if c.start_year is not None and c.start_year_span:
+            year = Literal(str(c.start_year), datatype=XSD.gYear)
+            self.add(s, RKG.startYear, year)
+            self.evidence(RKG.startYear, year, c.start_year_span)
+        if c.selection_reason:
+            text = Literal(c.selection_reason.quote, lang="zh")
+            self.add(s, RKG.selectionReason, [text] + _lit(c.selection_reason_en, "en"))
+            self.evidence(RKG.selectionReason, text, c.selection_reason)
+        for m in c.measures:
+            node = URIRef(f"{s}/measure/{m.n}")
+            self.build.origins[node] = (c.file, m.span.field)
+            self.add(s, RKG.hasMeasure, node)
+            self.add(node, RDF.type, RKG.Measure)
+            self.add(node, RKG.ordinal, Literal(m.n))
+            self.add(node, RKG.heading, _lit(m.heading, "zh") + _lit(m.heading_en, "en"))
+            self.add(node, RDFS.label, _lit(m.heading, "zh") + _lit(m.heading_en, "en"))
+            self._span(node, m.span)
+        for claim in c.mechanisms:
+            self.claim(RKG.usesMechanism, MECH[claim.id], claim.span)
+        for claim in c.actors:
+            self.claim(ROLE_PROPERTY[claim.role], ACTOR[claim.id], claim.span)
+        for i, p in enumerate(c.problems, 1):
+            node = URIRef(f"{s}/problem/{i}")
+            self.build.origins[node] = (c.file, p.span.field)
+            self.add(node, RDF.type, RKG.Problem)
+            self.add(node, RDFS.label, _lit(p.label, "zh") + _lit(p.en, "en"))
+            self.claim(RKG.addressesProblem, node, p.span)
+        for i, p in enumerate(c.platforms, 1):
+            node = URIRef(f"{s}/platform/{i}")
+            self.build.origins[node] = (c.file, p.span.field)
+            self.add(node, RDF.type, RKG.Platform)
+            self.add(node, RDFS.label, _lit(p.name, "zh") + _lit(p.en, "en"))
+            self.add(node, RKG.platformType, PTYPE[p.type])
+            self.claim(RKG.usesPlatform, node, p.span)
+        for i, q in enumerate(c.quantities, 1):
+            node = URIRef(f"{s}/quantity/{i}")
+            self.build.origins[node] = (c.file, q.span.field)
+            value = Literal(q.value) if isinstance(q.value, int) else Literal(Decimal(str(q.value)))
+            self.add(node, RDF.type, RKG.Quantity)
+            self.add(node, SDO.value, value)
+            self.add(node, SDO.unitText, Literal(q.unit))
+            self.add(node, RKG.countedThing, _lit(q.what, "zh") + _lit(q.what_en, "en"))
+            zh_unit, en_unit = UNIT_LABELS[q.unit]
+            self.add(node, RDFS.label, _lit(f"{q.value:,}{zh_unit}:{q.what}", "zh"))
+            self.add(
+                node,
+                RDFS.label,
+                _lit(f"{q.value:,} {en_unit}: {q.what_en}" if q.what_en else "", "en"),
+            )
+            if q.year is not None:
+                self.add(node, RKG.year, Literal(str(q.year), datatype=XSD.gYear))
+            self.claim(RKG.reportsQuantity, node, q.span)
+
+
+def _place_triples(g: Graph, gaz: Gazetteer, place: Place) -> None:
+    iri = PLACE[place.key]
+    cls, level = PLACE_CLASS[place.kind]
+    g.add((iri, RDF.type, cls))
+    for lit in _lit(place.name, "zh") + _lit(place.en, "en"):
+        g.add((iri, RDFS.label, lit))
+    g.add((iri, RKG.level, level))
+    g.add((iri, DCTERMS.source, Literal(place.origin)))
+    if place.code:
+        g.add((iri, RKG.divisionCode, Literal(place.code)))
+    if place.parent:
+        g.add((iri, RKG.partOf, PLACE[place.parent]))
+    if place.lat is not None and place.lon is not None:
+        g.add((iri, SDO.latitude, Literal(Decimal(str(place.lat)))))
+        g.add((iri, SDO.longitude, Literal(Decimal(str(place.lon)))))
+    region = next((p.region for p in gaz.chain(place.key) if p.region), None)
+    if region:  # inherited from the prefecture so that queries need no path
+        g.add((iri, RKG.region, REGION[region]))
+
+
+def _body_triples(g: Graph, gaz: Gazetteer, place_key: str, body_type: str) -> None:
+    iri = body_iri(place_key, body_type)
+    cls, level, _ = BODY_CLASS[body_type]
+    chain = gaz.chain(place_key)
+    named = [p for p in reversed(chain) if p.kind != "province"]
+    zh_suffix, en_pattern = BODY_NAME[body_type]
+    g.add((iri, RDF.type, cls))
+    g.add((iri, RDFS.label, Literal("".join(p.name for p in named) + zh_suffix, lang="zh")))
+    if all(p.en for p in named):
+        parents = ", ".join(p.en for p in reversed(named[:-1]))
+        label = en_pattern.format(named[-1].en) + (f" ({parents})" if parents else "")
+        g.add((iri, RDFS.label, Literal(label, lang="en")))
+    g.add((iri, RKG.level, level))
+    g.add((iri, RKG.jurisdiction, PLACE[place_key]))
+
+
+def _source_triples(g: Graph, source: Source) -> None:
+    s, b = SRC[source.id], BATCH[source.batch.id]
+    g.add((s, RDF.type, RKG.SourceDocument))
+    g.add((s, DCTERMS.identifier, Literal(source.id)))
+    g.add((s, DCTERMS.title, Literal(source.title, lang="zh")))
+    g.add((s, DCTERMS.title, Literal(source.title_en, lang="en")))
+    g.add((s, RDFS.label, Literal(source.title, lang="zh")))
+    g.add((s, DCTERMS.publisher, Literal(source.publisher, lang="zh")))
+    g.add((s, DCTERMS.issued, Literal(source.date, datatype=XSD.date)))
+    g.add((s, DCTERMS.creator, Literal(source.issuing_body, lang="zh")))
+    for lit in _lit(source.issuing_body_en, "en"):
+        g.add((s, DCTERMS.creator, lit))
+    g.add((s, RKG.noticeTitle, Literal(source.notice_title, lang="zh")))
+    g.add((s, RKG.sha256, Literal(source.sha256)))
+    g.add((s, RKG.fileName, Literal(source.path.name)))
+    g.add((b, RDF.type, RKG.Batch))
+    g.add((b, RDFS.label, Literal(source.batch.label, lang="zh")))
+    for lit in _lit(source.batch.label_en, "en"):
+        g.add((b, RDFS.label, lit))
+    g.add((b, RKG.ordinal, Literal(source.batch.ordinal)))
+    g.add((b, RKG.year, Literal(str(source.batch.year), datatype=XSD.gYear)))
+    g.add((b, RKG.province, PLACE[source.batch.province]))
+    g.add((b, DCTERMS.source, s))
+
+
+def build(inputs: Inputs) -> Build:
+    """Turn checked inputs into a dataset with one named graph per source."""
+    dataset = Dataset()
+    bind_prefixes(dataset.namespace_manager)
+    result = Build(dataset, inputs)
+    _copy(inputs.ontology, dataset.graph(ONTOLOGY_GRAPH))
+    _copy(inputs.vocabulary, dataset.graph(VOCABULARY_GRAPH))
+    gaz = inputs.gazetteer
+    place_keys = {p.key for c in inputs.cases for p in gaz.chain(c.body.place)}
+    place_keys |= {p.key for s in inputs.sources.values() for p in gaz.chain(s.batch.province)}
+    places = dataset.graph(PLACES_GRAPH)
+    bodies = dataset.graph(BODIES_GRAPH)
+    for key in sorted(place_keys):
+        _place_triples(places, gaz, gaz.place(key))
+    for source_id in sorted(inputs.sources):
+        source = inputs.sources[source_id]
+        g = dataset.graph(GRAPH[f"source/{source_id}"])
+        _source_triples(g, source)
+        for case in inputs.cases:
+            if case.source == source_id:
+                _body_triples(bodies, gaz, case.body.place, case.body.type)
+                _CaseWriter(g, bodies, result, case, source).write()
+    return result
+
+
+def _copy(src: Graph, dst: Graph) -> None:
+    for triple in src:
+        dst.add(triple)
+
+
+def output_files(result: Build, out: Path) -> list[tuple[Path, bytes]]:
+    """The files `kg build` writes, fully rendered in memory before anything is written."""
+    quads = serialize.sorted_quads(result.dataset)
+    return [
+        (out / "kg.ttl", serialize.write_quads(quads, "ttl")),
+        (out / "kg.trig", serialize.write_quads(quads, "trig")),
+    ]

@@ -1,0 +1,347 @@
+"""Run a query evaluation under a deadline that holds even when the evaluation holds the GIL.
+
+A thread with `join(timeout)` cannot stop rdflib: a catastrophic `REGEX` runs inside
+Python's `re`, which never releases the GIL, so the waiting thread cannot even wake up
+at its deadline. `run_isolated` therefore evaluates in a child process forked from this
+one (the graph is inherited copy-on-write, nothing is loaded again), reads the pickled
+answer from a pipe with a deadline, and SIGKILLs the child if the deadline passes: a
+killed process truly stops. Errors come back as the same `KgError`s the thread path
+raises. Where `os.fork` does not exist (Windows) the thread path (`run_in_thread`) is
+used; it is also kept for evaluators that release the GIL (Oxigraph), which it abandons
+in time.
+
+The child never returns into the caller's code: it leaves with `os._exit`, so it runs no
+`atexit` handler and flushes none of the stdio buffers it inherited (whatever the parent
+had buffered would otherwise be written twice).
+
+`kg serve` forks its query processes with its own, stricter code (kg.serve.server: a network
+sandbox, a memory cap, HTTP error replies); this module is the same idea for the command
+line and the Python API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copyreg
+import datetime
+import gc
+import io
+import math
+import os
+import pickle
+import select
+import signal
+import struct
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from decimal import Decimal
+from typing import NoReturn, TypeVar
+
+from rdflib import BNode, Literal, URIRef
+
+from kg.core.errors import KgError, Problem
+
+if os.name == "posix":
+    import resource
+
+# The child only evaluates on inherited, read-only data and leaves with os._exit, so
+# forking from a threaded process is safe here (Python 3.12+ warns about it).
+warnings.filterwarnings("ignore", message=r".*multi-threaded.*fork", category=DeprecationWarning)
+
+T = TypeVar("T")
+
+_HEADER = struct.Struct("!Q")  # the length of the pickled reply that follows
+# Only one pipe-and-fork at a time: a child forked by another thread in between would
+# inherit this pipe's write end, and the parent would then not see EOF when its own
+# child dies.
+_FORK_LOCK = threading.Lock()
+_INHERITED: list[object] = []  # the child's reference to the parent's sys.stdout
+
+
+def error_for(error: BaseException, what: str) -> KgError:
+    """The `KgError` a failed evaluation is reported as (the same on every path)."""
+    if isinstance(error, KgError):
+        return error
+    if isinstance(error, RecursionError):
+        return KgError(Problem(what, "query is nested too deeply to evaluate"))
+    return KgError(Problem(what, f"query failed: {type(error).__name__}: {error}"))
+
+
+def timed_out(timeout: float, what: str) -> KgError:
+    """The `KgError` for a query stopped at its deadline (the same on every path)."""
+    return KgError(
+        Problem(
+            what,
+            f"query did not finish within {timeout:g} s and was abandoned",
+            hint="narrow the query, or raise --timeout",
+        )
+    )
+
+
+def run_in_thread(work: Callable[[], T], timeout: float | None, what: str) -> T:
+    """Run `work` in a daemon thread; raise a `KgError` if it outlives `timeout` seconds.
+
+    On timeout the thread is abandoned (a daemon never keeps the process alive). This
+    only works if the evaluation lets the waiting thread run, i.e. releases the GIL.
+    """
+    if not timeout:
+        return work()
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="kg-query", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise timed_out(timeout, what)
+    if "error" in box:
+        raise error_for(box["error"], what)  # type: ignore[arg-type]
+    return box["value"]  # type: ignore[return-value]
+
+
+def run_isolated(work: Callable[[], T], timeout: float | None, what: str) -> T:
+    """Run `work` in a forked child; kill it and raise a `KgError` after `timeout` seconds.
+
+    `work`'s result must be picklable. Without a timeout (None or 0) `work` runs here, in
+    this process, and its exceptions propagate unchanged, as with `run_in_thread`, which
+    is also used where there is no `os.fork` or the fork fails (no process to spare).
+    """
+    if not timeout:
+        return work()
+    if not hasattr(os, "fork"):
+        return run_in_thread(work, timeout, what)
+    deadline = time.monotonic() + timeout
+    with _FORK_LOCK:
+        read_end, write_end = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to spare (EAGAIN, ENOMEM): answer the old way
+            os.close(read_end)
+            os.close(write_end)
+            pid = -1
+        if pid == 0:
+            os.close(read_end)
+            _child(work, write_end, what, timeout)
+        if pid > 0:
+            os.close(write_end)
+    if pid < 0:
+        return run_in_thread(work, timeout, what)
+    reaped = False
+    try:
+        try:
+            data = _receive(read_end, deadline)
+        except TimeoutError:
+            raise timed_out(timeout, what) from None
+        status = _reap(pid)  # the child leaves right after writing
+        reaped = True
+        if data is None:  # the pipe closed before a whole reply: the child died
+            code = None if status is None else os.waitstatus_to_exitcode(status)
+            if code is None:
+                how = "status unknown"
+            else:
+                how = f"signal {-code}" if code < 0 else f"exit status {code}"
+            raise KgError(
+                Problem(
+                    what,
+                    f"the query process ended without an answer ({how}); "
+                    "it may have run out of memory",
+                )
+            )
+        try:
+            kind, payload = _loads(data)
+        except Exception as exc:  # not expected: the child wrote a whole frame
+            raise error_for(exc, what) from None
+        del data
+        if kind == "error":
+            raise KgError(payload)
+        return payload
+    finally:
+        os.close(read_end)
+        if not reaped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            _reap(pid)
+
+
+def _reap(pid: int) -> int | None:
+    """Wait for the child; its status, or None if it was reaped already (SIGCHLD ignored)."""
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
+
+
+# -- the child --
+
+
+def _child(work: Callable[[], object], fd: int, what: str, timeout: float) -> NoReturn:
+    """Evaluate, write one framed, pickled reply to `fd`, and leave without any cleanup."""
+    code = 0
+    _INHERITED.append(sys.stdout)  # kept referenced: freeing it would flush the parent's bytes
+    try:
+        # Park every inherited object out of the collector's reach: a full collection in
+        # the child would otherwise touch, and so copy, every page of the graph.
+        gc.freeze()
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        # Should the parent die without killing it, the child still ends on its own.
+        cpu = int(timeout) + 2
+        with contextlib.suppress(OSError, ValueError):
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        # The evaluation never prints; if something did, it must not go through the
+        # parent's buffer, which may hold output the parent has yet to write.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the process ends with _exit
+        try:
+            reply: tuple[str, object] = ("value", work())
+        except BaseException as exc:  # everything goes back to the parent
+            reply = ("error", error_for(exc, what).problems)
+        try:
+            data = _dumps(reply)
+        except BaseException as exc:  # an unpicklable result
+            data = _dumps(("error", error_for(exc, what).problems))
+        _write_all(fd, _HEADER.pack(data.nbytes))
+        _write_all(fd, data)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+# -- the reply --
+
+
+def _receive(fd: int, deadline: float) -> bytearray | None:
+    """One framed reply from `fd`; None if the pipe closes first; TimeoutError at `deadline`.
+
+    The pipe is read as the child writes, so a reply larger than the pipe's buffer (a
+    result of hundreds of MB) flows through instead of blocking both processes.
+    """
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    header = _read_exactly(fd, _HEADER.size, poller, deadline)
+    if header is None:
+        return None
+    (size,) = _HEADER.unpack(header)
+    return _read_exactly(fd, size, poller, deadline)
+
+
+def _read_exactly(fd: int, size: int, poller: select.poll, deadline: float) -> bytearray | None:
+    buffer = bytearray(size)
+    with memoryview(buffer) as view:
+        got = 0
+        while got < size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not poller.poll(math.ceil(remaining * 1000)):
+                raise TimeoutError
+            n = os.readv(fd, [view[got:]])
+            if n == 0:
+                return None
+            got += n
+    return buffer
+
+
+# -- pickling RDF terms --
+#
+# rdflib's own pickling rebuilds every term through its constructor, which is slow for
+# large results, logs each invalid IRI and ill-typed literal a second time, and
+# normalises lexical forms ("01"^^xsd:integer comes back as "1"). Terms are rebuilt
+# from their exact state instead, so a result is the same as if evaluated here.
+
+# Literal values that pickle as they are; any other value (an XML document, a duration,
+# a date with an unusual time zone) is computed again from the lexical form.
+_PLAIN = frozenset(
+    {type(None), bool, int, float, str, bytes, Decimal, datetime.date, datetime.timedelta}
+)
+_ZONES = frozenset({type(None), datetime.timezone})
+# one object per datatype IRI or language tag, so that pickle sends each only once
+_SHARED: dict[str, str] = {}
+
+
+def _node(cls: type, value: str) -> object:
+    return str.__new__(cls, value)
+
+
+def _text_literal(lexical: str, lang: str | None, datatype: str | None, ill_typed: object):
+    lit = str.__new__(Literal, lexical)
+    lit._language, lit._datatype, lit._value, lit._ill_typed = lang, datatype, lexical, ill_typed
+    return lit
+
+
+def _literal(lexical: str, lang: str | None, datatype: str | None, value: object, ill: object):
+    lit = str.__new__(Literal, lexical)
+    lit._language, lit._datatype, lit._value, lit._ill_typed = lang, datatype, value, ill
+    return lit
+
+
+def _computed_literal(lexical: str, lang: str | None, datatype: str | None) -> Literal:
+    return Literal(lexical, lang=lang, datatype=datatype, normalize=False)
+
+
+def _reduce_node(term: str) -> tuple:
+    return (_node, (type(term), str.__str__(term)))
+
+
+def _reduce_literal(lit: Literal) -> tuple:
+    lexical, lang, datatype, value = str.__str__(lit), lit._language, lit._datatype, lit._value
+    if lang is not None:
+        lang = _SHARED.setdefault(lang, lang)
+    if datatype is not None:
+        datatype = _SHARED.setdefault(datatype, datatype)
+    kind = type(value)
+    if kind is str and value == lexical:
+        return (_text_literal, (lexical, lang, datatype, lit._ill_typed))
+    if kind in _PLAIN or (
+        kind in (datetime.datetime, datetime.time) and type(value.tzinfo) in _ZONES
+    ):
+        return (_literal, (lexical, lang, datatype, value, lit._ill_typed))
+    return (_computed_literal, (lexical, lang, datatype))
+
+
+_REDUCERS = {
+    **copyreg.dispatch_table,
+    URIRef: _reduce_node,
+    BNode: _reduce_node,
+    Literal: _reduce_literal,
+}
+
+
+def _dumps(obj: object) -> memoryview:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _REDUCERS
+    with _no_collection():
+        pickler.dump(obj)
+    return buffer.getbuffer()
+
+
+def _loads(data: bytearray) -> object:
+    with _no_collection():
+        return pickle.loads(data)
+
+
+@contextlib.contextmanager
+def _no_collection():
+    """Pause the cycle collector: it would trace the millions of new objects of a large
+    result over and over (pickle creates no cycles; refcounting frees its garbage)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

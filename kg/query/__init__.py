@@ -1,0 +1,3 @@
+"""Queries over a store: the named query library, the query facade, result
+writers and graph statistics.
+"""

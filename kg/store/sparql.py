@@ -1,0 +1,209 @@
+"""Checking SPARQL before it runs: syntax with positions, read-only, no network, parameters.
+
+Every query from a user or the library passes `prepare()`, which refuses updates,
+SERVICE clauses and FROM/FROM NAMED graphs that are not in the local dataset, so no
+query can write, fetch from the web or read a file unless the caller allowed it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from pyparsing import ParserElement
+from rdflib import Literal, URIRef
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Node
+
+from kg.core.errors import KgError, Problem
+from kg.core.namespaces import PREFIXES, sparql_prologue
+
+_PROLOGUE = sparql_prologue()
+_PROLOGUE_LINES = _PROLOGUE.count("\n")
+_POSITION = re.compile(r"\(at char (\d+)\), \(line:(\d+), col:(\d+)\)")
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+HINT = (
+    "check brackets, dots and quotes; these prefixes are predeclared: "
+    + ", ".join(f"{p}:" for p in list(PREFIXES)[:8])
+    + ", ..."
+)
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A checked query: its full text (prologue and parameters in place) and its form."""
+
+    text: str
+    form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
+    algebra: Query | None = None  # rdflib's translation, so the store need not parse again
+    has_dataset: bool = False  # FROM / FROM NAMED given: the query picks its own graphs
+
+
+def _syntax_error(exc: Exception, where: str) -> KgError:
+    message = str(exc)
+    match = _POSITION.search(message)
+    line = col = None
+    if match:
+        line, col = int(match.group(2)) - _PROLOGUE_LINES, int(match.group(3))
+        message = message[: match.start()].strip()
+    position = f"line {line}, column {col}: " if line else ""
+    return KgError(
+        Problem(where, f"SPARQL syntax error: {position}{message}", line=line, hint=HINT)
+    )
+
+
+def _walk(node: object) -> Iterable[CompValue]:
+    stack = [node]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, CompValue):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+
+
+_TOKENS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>|#[^\n]*|[?$](?P<var>[A-Za-z_][A-Za-z0-9_]*)"
+)
+
+
+def substitute(text: str, bindings: Mapping[str, Node]) -> str:
+    """Replace each parameter variable by its term, outside strings, IRIs and comments.
+
+    This is SEP-0007 substitution done on the text, so every store (rdflib, Oxigraph, a
+    remote endpoint) sees the same query; terms are written with proper escaping.
+    """
+    if not bindings:
+        return text
+
+    def replace(match: re.Match) -> str:
+        name = match.group("var")
+        return bindings[name].n3() if name in bindings else match.group(0)
+
+    return _TOKENS.sub(replace, text)
+
+
+def prepare(
+    text: str,
+    *,
+    where: str = "query",
+    local_graphs: Iterable[str] = (),
+    allow_service: bool = False,
+    bindings: Mapping[str, Node] | None = None,
+) -> PreparedQuery:
+    """Substitute parameters, parse and check; a `KgError` names the position of a problem."""
+    full = _PROLOGUE + substitute(text, bindings or {})
+    try:
+        parsed = parseQuery(full)
+    except RecursionError:
+        raise KgError(
+            Problem(where, "query is nested too deeply to parse", hint="flatten nested groups")
+        ) from None
+    except Exception as exc:
+        if _is_update(full):
+            raise KgError(
+                Problem(
+                    where,
+                    "updates (INSERT, DELETE, LOAD, CLEAR, ...) are refused: "
+                    "the graph is read-only here",
+                    hint="edit data/ and run `kg build` to change the graph",
+                )
+            ) from None
+        raise _syntax_error(exc, where) from None
+    finally:
+        # Once packrat is on (matplotlib's mathtext turns it on for the whole process),
+        # pyparsing caches exceptions whose tracebacks hold the caller's frames, and with
+        # them the graph and its store (an Oxigraph folder stays locked): drop them.
+        ParserElement.reset_cache()
+    try:
+        query = translateQuery(parsed)
+    except RecursionError:
+        raise KgError(Problem(where, "query is nested too deeply to evaluate")) from None
+    except Exception as exc:  # rdflib reports unknown prefixes etc. here
+        raise KgError(Problem(where, f"SPARQL error: {exc}", hint=HINT)) from None
+    local = set(local_graphs)
+    has_dataset = False
+    for node in _walk(query.algebra):
+        if node.name == "ServiceGraphPattern" and not allow_service:
+            raise KgError(
+                Problem(
+                    where,
+                    f"SERVICE <{node.get('term')}> is refused: queries do not reach the network",
+                    hint="pass --allow-service to allow federated queries",
+                )
+            )
+        if node.name == "DatasetClause":
+            has_dataset = True
+            # CompValue.get returns the key itself for a missing key: use dict.get
+            graph = dict.get(node, "default") or dict.get(node, "named")
+            if str(graph) not in local:
+                raise KgError(
+                    Problem(
+                        where,
+                        f"FROM <{graph}> is refused: only the local named graphs can be used",
+                        hint="use GRAPH <...> with one of: " + ", ".join(sorted(local)[:6]),
+                    )
+                )
+    form = query.algebra.name.removesuffix("Query").upper()
+    return PreparedQuery(full, form, query, has_dataset)
+
+
+def _is_update(text: str) -> bool:
+    try:
+        parseUpdate(text)
+    except Exception:
+        return False
+    return True
+
+
+def term_from_param(name: str, value: str, kind: str = "auto", prefix: str = "") -> Node:
+    """Turn a `--param name=value` string into an RDF term.
+
+    `kind` is `iri` (a full IRI, a prefixed name, or a bare id under `prefix`), `integer`,
+    `literal` (a plain string) or `auto` (IRI if it looks like one, else a plain string).
+    """
+    if kind == "integer":
+        if not re.fullmatch(r"[-+]?\d+", value):
+            raise KgError(Problem("--param", f"{name}={value!r} must be a whole number", name))
+        return Literal(int(value))
+    if kind == "literal":
+        return Literal(value)
+    iri = None
+    if value.startswith(("http://", "https://", "urn:")):
+        iri = value
+    elif ":" in value and value.split(":", 1)[0] in PREFIXES:
+        p, local = value.split(":", 1)
+        iri = PREFIXES[p] + local
+    elif kind == "iri" and prefix:
+        iri = (PREFIXES.get(prefix.rstrip(":")) or prefix) + value
+    if iri is None:
+        if kind == "iri":
+            raise KgError(
+                Problem(
+                    "--param",
+                    f"{name}={value!r} is not an IRI",
+                    name,
+                    hint="give a full IRI, a prefixed name such as mech:x, or an id",
+                )
+            )
+        return Literal(value)
+    if _IRI_FORBIDDEN.search(iri):
+        raise KgError(
+            Problem(
+                "--param",
+                f"{name}: {iri!r} is not a valid IRI",
+                name,
+                hint="IRIs cannot contain spaces, quotes or angle brackets",
+            )
+        )
+    return URIRef(iri)

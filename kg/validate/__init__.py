@@ -1,0 +1,3 @@
+"""Validation of a build: evidence quotes against their sources, SHACL shapes,
+quality-control queries.
+"""
