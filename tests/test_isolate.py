@@ -30,8 +30,8 @@ from kg.core.isolate import run_in_thread, run_isolated
 from kg.query.graph import KnowledgeGraph
 from kg.query.library import named_queries
 from kg.query.writers import Table
-from kg.store.stores import MemoryStore
 from kg.store.sparql import prepare
+from kg.store.stores import MemoryStore
 
 from .conftest import ROOT
 

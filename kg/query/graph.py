@@ -18,8 +18,8 @@ from rdflib import Graph
 from kg.core.errors import KgError, Problem
 from kg.query.library import named_query
 from kg.query.writers import Table
-from kg.store.stores import DEFAULT_TIMEOUT, MemoryStore, Values
 from kg.store.sparql import PreparedQuery, prepare
+from kg.store.stores import DEFAULT_TIMEOUT, MemoryStore, Values
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -89,8 +89,8 @@ from kg.core.errors import KgError, Problem
 from kg.core.namespaces import PREFIXES, VOID, bind_prefixes, sparql_prologue
 from kg.query.library import NamedQuery, named_queries
 from kg.query.writers import Table, format_table, json_term
-from kg.store.stores import MemoryStore, OxigraphStore, to_rdflib
 from kg.store.sparql import PreparedQuery, prepare
+from kg.store.stores import MemoryStore, OxigraphStore, to_rdflib
 
 if TYPE_CHECKING:
     from kg.query.graph import KnowledgeGraph
