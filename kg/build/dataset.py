@@ -16,7 +16,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD
 
 from kg.build import serialize
-from kg.core.errors import KgError, Problem
+from kg.core.layout import Project
 from kg.core.namespaces import (
     ACTOR,
     BATCH,
@@ -72,57 +72,9 @@ PLACES_GRAPH = GRAPH["places"]
 BODIES_GRAPH = GRAPH["bodies"]
 
 
-@dataclass(frozen=True)
-class Paths:
-    """Where the inputs live, relative to a project root."""
-
-    root: Path
-
-    @property
-    def sources(self) -> Path:
-        return self.root / "data" / "sources"
-
-    @property
-    def cases(self) -> Path:
-        return self.root / "data" / "cases"
-
-    @property
-    def vocab(self) -> Path:
-        return self.root / "data" / "vocab"
-
-    @property
-    def places(self) -> Path:
-        return self.root / "data" / "places" / "places.yaml"
-
-    @property
-    def ontology(self) -> Path:
-        return self.root / "ontology" / "renda.ttl"
-
-    @property
-    def shapes(self) -> Path:
-        return self.root / "ontology" / "shapes.ttl"
-
-    @property
-    def qc(self) -> Path:
-        return self.root / "ontology" / "qc"
-
-    def check(self) -> None:
-        missing = [
-            p for p in (self.sources, self.cases, self.vocab, self.ontology) if not p.exists()
-        ]
-        if missing:
-            raise KgError(
-                Problem(
-                    str(missing[0]),
-                    "not found",
-                    hint="run from the project root or pass --root DIR",
-                )
-            )
-
-
 @dataclass
 class Inputs:
-    paths: Paths
+    paths: Project
     sources: dict[str, Source]
     ontology: Graph
     vocabulary: Graph
@@ -130,9 +82,9 @@ class Inputs:
     cases: list[Case]
 
 
-def load_inputs(root: Path) -> Inputs:
-    """Read and check every input under `root`; all record problems are raised together."""
-    paths = Paths(root)
+def load_inputs(root: Path | Project) -> Inputs:
+    """Read and check every input of a project; all record problems are raised together."""
+    paths = root if isinstance(root, Project) else Project(Path(root))
     paths.check()
     sources = load_sources(paths.sources)
     ontology = parse_turtle(paths.ontology, into=new_graph())

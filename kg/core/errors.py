@@ -1,13 +1,46 @@
-"""Errors meant for people: where the problem is, what is wrong, and what to do."""
+"""Errors meant for people: where the problem is, what is wrong, and what to do.
+
+The library speaks Python, the command line speaks flags. A message that refers to a
+setting writes it with `option("max_rows")`: a Python caller reads `max_rows`, and the
+CLI, which renders problems with its own table of flags, shows `--max-rows`.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+_OPTION = re.compile(r"\{option:(?P<name>[a-z_]+)(?:=(?P<value>[^{}]*))?\}")
+
+#: Renders an option reference: (name, value or None) -> text.
+OptionStyle = Callable[[str, "str | None"], str]
+
+
+def option(name: str, value: object = None) -> str:
+    """A reference to a setting inside a message, e.g. `option("timeout")`.
+
+    With `value`, the reference shows a setting with its value: `allow_service=True` for
+    Python, `--allow-service` on the command line.
+    """
+    return "{option:" + name + ("" if value is None else f"={value}") + "}"
+
+
+def python_style(name: str, value: str | None) -> str:
+    return name if value is None else f"{name}={value}"
+
+
+def render_options(text: str, style: OptionStyle = python_style) -> str:
+    """`text` with every `option(...)` reference rendered in `style`."""
+    return _OPTION.sub(lambda m: style(m["name"], m["value"]), text)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding: a location (file, line, field), a message and a hint for the fix."""
+    """One finding: a location (file, line, field), a message and a hint for the fix.
+
+    `file` names where the problem is: a file, a URL, or a setting (`option(...)`).
+    """
 
     file: str
     message: str
@@ -16,10 +49,14 @@ class Problem:
     hint: str = ""
     severity: str = "error"
 
-    def __str__(self) -> str:
+    def render(self, style: OptionStyle = python_style) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
         text = f"{where}: {self.field + ': ' if self.field else ''}{self.message}"
-        return text + (f"\n    hint: {self.hint}" if self.hint else "")
+        text += f"\n    hint: {self.hint}" if self.hint else ""
+        return render_options(text, style)
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 class KgError(Exception):

@@ -13,6 +13,7 @@ import errno
 import glob
 import os
 import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -41,14 +42,37 @@ def read_utf8(path: Path) -> str:
         ) from None
 
 
+def current_umask() -> int:
+    """The process's file mode creation mask (read without changing it where Linux allows)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+_UMASK_LOCK = threading.Lock()
+
+
 def _write_temp(path: Path, data: bytes) -> str:
-    """`data` in a new temporary sibling of `path` (named after it and this process)."""
+    """`data` in a new temporary sibling of `path` (named after it and this process).
+
+    mkstemp creates the file 0600; it gets the mode a plain `open` would give it
+    (0666 less the umask), so that renamed into place it reads like any other file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(
         prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
     )
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o666 & ~current_umask())
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

@@ -1,0 +1,105 @@
+"""Where a project keeps its inputs and outputs: the one place the folder layout is spelled.
+
+    data/sources/   immutable source texts and their metadata records
+    data/cases/     curated case records        data/drafts/   drafts written by ingest
+    data/vocab/     SKOS vocabularies           data/places/   places.yaml
+    ontology/       renda.ttl, shapes.ttl, qc/*.rq
+    build/          kg.ttl, kg.trig, views/, figures/, docs/, export/, release/
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.core.errors import KgError, Problem, option
+
+
+@dataclass(frozen=True)
+class Project:
+    """The paths of a project rooted at `root`; `out` is its build folder."""
+
+    root: Path = Path(".")
+    out: Path | None = None
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def sources(self) -> Path:
+        return self.data / "sources"
+
+    @property
+    def cases(self) -> Path:
+        return self.data / "cases"
+
+    @property
+    def drafts(self) -> Path:
+        return self.data / "drafts"
+
+    @property
+    def vocab(self) -> Path:
+        return self.data / "vocab"
+
+    @property
+    def places(self) -> Path:
+        return self.data / "places" / "places.yaml"
+
+    @property
+    def ontology(self) -> Path:
+        return self.root / "ontology" / "renda.ttl"
+
+    @property
+    def shapes(self) -> Path:
+        return self.root / "ontology" / "shapes.ttl"
+
+    @property
+    def qc(self) -> Path:
+        return self.root / "ontology" / "qc"
+
+    def inputs(self) -> list[Path]:
+        """The folders and files a build reads (a build older than any of them is stale)."""
+        return [self.sources, self.cases, self.vocab, self.places.parent, self.root / "ontology"]
+
+    # -- outputs --
+    @property
+    def build(self) -> Path:
+        return self.out if self.out is not None else self.root / "build"
+
+    @property
+    def trig(self) -> Path:
+        return self.build / "kg.trig"
+
+    @property
+    def views(self) -> Path:
+        return self.build / "views"
+
+    @property
+    def figures(self) -> Path:
+        return self.build / "figures"
+
+    @property
+    def docs(self) -> Path:
+        return self.build / "docs" / "index.html"
+
+    @property
+    def export(self) -> Path:
+        return self.build / "export"
+
+    @property
+    def release(self) -> Path:
+        return self.build / "release"
+
+    def check(self) -> None:
+        """A `KgError` unless the inputs a build needs are there."""
+        needed = (self.sources, self.cases, self.vocab, self.ontology)
+        missing = [p for p in needed if not p.exists()]
+        if missing:
+            raise KgError(
+                Problem(
+                    str(missing[0]),
+                    "not found",
+                    hint=f"run from the project root or set {option('root')} to it",
+                )
+            )
