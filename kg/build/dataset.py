@@ -34,7 +34,8 @@ from kg.core.namespaces import (
     bind_prefixes,
 )
 from kg.core.rdfio import new_graph, parse_turtle
-from kg.records.load import UNIT_LABELS, Case, KnownIds, Span, load_cases
+from kg.records.load import load_cases
+from kg.records.schema import UNIT_LABELS, Case, KnownIds, Span
 from kg.sources.documents import Source, load_sources
 from kg.sources.places import Gazetteer, Place
 from kg.sources.vocabulary import load_vocabulary, vocabulary_ids

@@ -1,4 +1,5 @@
-"""Curated case records (`data/cases/*.yaml`) read into typed, located objects.
+"""Case records (`data/cases/*.yaml`) read into the typed, located objects of
+`kg.records.schema`.
 
 Loading checks structure and ids (types, required fields, known vocabulary and
 places); whether quotes match the source is checked in `kg.validate.checks`.
@@ -6,140 +7,44 @@ places); whether quotes match the source is checked in `kg.validate.checks`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kg.core.errors import KgError, Problem
 from kg.core.fields import Fields, suggest
 from kg.core.yamlstrict import load_yaml
+from kg.records.schema import (
+    ACTOR_ROLES,
+    BODY_TYPES,
+    PLACEHOLDER,
+    UNIT_LABELS,
+    UNITS,
+    BodyRef,
+    Case,
+    Claim,
+    KnownIds,
+    Measure,
+    PlatformClaim,
+    ProblemClaim,
+    QuantityClaim,
+    Span,
+)
 
-BODY_TYPES = ("county-standing-committee", "township-congress", "street-working-committee")
-ACTOR_ROLES = ("leads", "supports", "participates", "evaluates", "supervised")
-UNIT_LABELS = {  # record unit -> (zh, en) for labels; schema:unitText keeps the code
-    "CNY": ("元", "yuan"),
-    "person": ("人", "people"),
-    "person-time": ("人次", "person-times"),
-    "item": ("件", "items"),
-    "station": ("个站", "stations"),
-    "event": ("场", "events"),
-    "group": ("个组", "groups"),
-    "percent": ("%", "percent"),
-    "point": ("分", "points"),
-    "year": ("年", "years"),
-    "time": ("次", "times"),
-}
-UNITS = tuple(UNIT_LABELS)
-
-
-@dataclass(frozen=True)
-class Span:
-    """A verbatim quote and its [start, end) code-point offsets in the case's source."""
-
-    quote: str
-    start: int
-    end: int
-    file: str
-    field: str
-    line: int | None
-
-
-@dataclass(frozen=True)
-class Measure:
-    n: int
-    heading: str
-    heading_en: str
-    span: Span
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A claim that a case uses a vocabulary concept (mechanism or actor), with evidence."""
-
-    id: str
-    span: Span
-    role: str = ""
-
-
-@dataclass(frozen=True)
-class ProblemClaim:
-    label: str
-    en: str
-    span: Span
-
-
-@dataclass(frozen=True)
-class PlatformClaim:
-    name: str
-    en: str
-    type: str
-    span: Span
-
-
-@dataclass(frozen=True)
-class QuantityClaim:
-    value: int | float
-    unit: str
-    what: str
-    what_en: str
-    year: int | None
-    span: Span
-
-
-@dataclass(frozen=True)
-class BodyRef:
-    type: str
-    place: str
-    en: str
-    span: Span
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    file: str
-    source: str
-    item: int
-    category: str
-    title: Span
-    title_en: str
-    body: BodyRef
-    measures: list[Measure]
-    mechanisms: list[Claim]
-    selection_reason: Span | None = None
-    selection_reason_en: str = ""
-    start_year: int | None = None
-    start_year_span: Span | None = None
-    actors: list[Claim] = field(default_factory=list)
-    problems: list[ProblemClaim] = field(default_factory=list)
-    platforms: list[PlatformClaim] = field(default_factory=list)
-    quantities: list[QuantityClaim] = field(default_factory=list)
-
-    def spans(self) -> list[Span]:
-        """Every evidence span of the record, in file order of the fields."""
-        out = [self.title, self.body.span]
-        out += [s for s in (self.start_year_span, self.selection_reason) if s]
-        out += [m.span for m in self.measures]
-        for claims in (
-            self.mechanisms,
-            self.actors,
-            self.problems,
-            self.platforms,
-            self.quantities,
-        ):
-            out += [c.span for c in claims]
-        return out
-
-
-@dataclass(frozen=True)
-class KnownIds:
-    """The ids a record may refer to, taken from the vocabulary, places and sources."""
-
-    sources: dict[str, str]  # source id -> batch id
-    categories: frozenset[str]
-    mechanisms: frozenset[str]
-    actors: frozenset[str]
-    platform_types: frozenset[str]
-    places: frozenset[str]
+# The schema's names stay importable from here for callers that predate kg.records.schema
+# (kg.outputs.views, tests/hostile/test_properties.py); new code imports the schema.
+__all__ = [
+    "BODY_TYPES",
+    "UNIT_LABELS",
+    "BodyRef",
+    "Case",
+    "Claim",
+    "KnownIds",
+    "Measure",
+    "Span",
+    "load_case",
+    "load_cases",
+    "placeholders_in",
+]
 
 
 def _span(f: Fields) -> Span:
@@ -268,24 +173,24 @@ def load_case(path: Path, known: KnownIds) -> Case:
         q.done()
     f.done()
     return Case(
-        case_id,
-        str(path),
-        source,
-        item,
-        category,
-        title,
-        title_en,
-        body,
-        measures,
-        mechanisms,
-        reason,
-        reason_en or "",
-        start_year,
-        start_year_span,
-        actors,
-        problems,
-        platforms,
-        quantities,
+        id=case_id,
+        file=str(path),
+        source=source,
+        item=item,
+        category=category,
+        title=title,
+        title_en=title_en,
+        body=body,
+        measures=measures,
+        mechanisms=mechanisms,
+        selection_reason=reason,
+        selection_reason_en=reason_en or "",
+        start_year=start_year,
+        start_year_span=start_year_span,
+        actors=actors,
+        problems=problems,
+        platforms=platforms,
+        quantities=quantities,
     )
 
 
@@ -317,3 +222,14 @@ def load_cases(folder: Path, known: KnownIds) -> list[Case]:
     if problems:
         raise KgError(problems)
     return sorted(cases, key=lambda c: c.id)
+
+
+def placeholders_in(data: Any, path: str = "") -> list[str]:
+    """Field paths of parsed YAML whose value is still the placeholder `TODO`."""
+    if isinstance(data, dict):
+        return [
+            p for k, v in data.items() for p in placeholders_in(v, f"{path}.{k}" if path else k)
+        ]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in placeholders_in(v, f"{path}[{i}]")]
+    return [path] if data == PLACEHOLDER else []

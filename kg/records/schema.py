@@ -1,0 +1,233 @@
+"""The record format of `data/cases/*.yaml`: the one reference of what a case record holds.
+
+A record is one case of a notice. Each claim it makes carries a `Span`: the verbatim
+quote from the source text and its code-point offsets, so every triple built from it can
+be traced to its sentence. `kg.records.load` reads YAML into these classes,
+`kg.records.write` writes them in the layout below, `kg ingest` drafts them, and
+`data/cases/README.md` shows the format to curators (a test holds its example to `LAYOUT`).
+
+Values not known yet: a draft written by `kg ingest` may lack a value the format requires
+(the notice does not say). Such a value is `None` here and the placeholder `TODO` in the
+file, with a `# fill:` comment saying what to write; `kg ingest --accept` refuses a draft
+that still holds one. A record read by `load_case` is complete: no required field is None.
+Optional text fields (`en`, `heading_en`, `what_en`) are "" when absent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PLACEHOLDER = "TODO"  # in a file: a required value the curator must still fill in
+
+BODY_TYPES = ("county-standing-committee", "township-congress", "street-working-committee")
+ACTOR_ROLES = ("leads", "supports", "participates", "evaluates", "supervised")
+UNIT_LABELS = {  # record unit -> (zh, en) for labels; schema:unitText keeps the code
+    "CNY": ("元", "yuan"),
+    "person": ("人", "people"),
+    "person-time": ("人次", "person-times"),
+    "item": ("件", "items"),
+    "station": ("个站", "stations"),
+    "event": ("场", "events"),
+    "group": ("个组", "groups"),
+    "percent": ("%", "percent"),
+    "point": ("分", "points"),
+    "year": ("年", "years"),
+    "time": ("次", "times"),
+}
+UNITS = tuple(UNIT_LABELS)
+
+#: The keys of a record file and of each of its mappings (by top-level key; list entries
+#: by their list's key), in the order the writer lays them out.
+LAYOUT: dict[str, tuple[str, ...]] = {
+    "": (
+        "id",
+        "source",
+        "item",
+        "category",
+        "title",
+        "body",
+        "start_year",
+        "measures",
+        "selection_reason",
+        "mechanisms",
+        "actors",
+        "problems",
+        "platforms",
+        "quantities",
+    ),
+    "title": ("quote", "start", "end", "en"),
+    "body": ("quote", "start", "end", "en", "type", "place"),
+    "start_year": ("year", "quote", "start", "end"),
+    "measures": ("n", "heading", "heading_en", "quote", "start", "end"),
+    "selection_reason": ("quote", "start", "end", "en"),
+    "mechanisms": ("id", "quote", "start", "end"),
+    "actors": ("id", "role", "quote", "start", "end"),
+    "problems": ("label", "en", "quote", "start", "end"),
+    "platforms": ("name", "en", "type", "quote", "start", "end"),
+    "quantities": ("value", "unit", "what", "what_en", "year", "quote", "start", "end"),
+}
+
+
+def _location(default: str | None) -> Any:
+    """A field saying where a value was read: reported in messages, not compared."""
+    return field(default=default, compare=False)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Evidence: `quote` is `source_text[start:end]`.
+
+    Offsets count Unicode code points from the start of the source file decoded as UTF-8
+    (no newline translation); `start` is inclusive, `end` exclusive. `file`, `field` and
+    `line` say where the span was read (for messages; "" and None for a span made in
+    code) and take no part in equality.
+    """
+
+    quote: str
+    start: int
+    end: int
+    file: str = _location("")
+    field: str = _location("")
+    line: int | None = _location(None)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure of 主要做法, numbered `n` = 1, 2, ... in order (一是 = 1).
+
+    `heading` is the measure's short name, verbatim inside `span.quote`; `heading_en` its
+    translation ("" when absent).
+    """
+
+    n: int
+    heading: str
+    heading_en: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The case uses a vocabulary concept: a mechanism, or an actor in a `role`.
+
+    `id` is the concept's id in data/vocab/mechanisms.ttl or actors.ttl; `role` (actors
+    only, one of `ACTOR_ROLES`) is "" for mechanisms.
+    """
+
+    id: str
+    span: Span
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class ProblemClaim:
+    """A problem the practice addresses: `label` in the source's words, `en` translated."""
+
+    label: str
+    en: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class PlatformClaim:
+    """A named tool or channel (`name`, `en`); `type` is an id of platform-types.ttl."""
+
+    name: str
+    en: str
+    type: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class QuantityClaim:
+    """A reported number: `value` in `unit` (one of `UNITS`; 100万元 is 1000000 CNY).
+
+    `what` says what is counted (zh), `what_en` in English ("" when absent); `year` is the
+    year it refers to, None when the text gives none.
+    """
+
+    value: int | float
+    unit: str
+    what: str
+    what_en: str
+    year: int | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class BodyRef:
+    """The declaring unit (申报单位) as quoted in `span`.
+
+    `type` is one of `BODY_TYPES`; `place` a key of the places (a GB/T 2260 code such as
+    "440604", or a town key of data/places/places.yaml); `en` its English name or "".
+    `type` and `place` are None in a draft whose unit could not be resolved.
+    """
+
+    type: str | None
+    place: str | None
+    en: str
+    span: Span
+
+
+@dataclass(frozen=True, kw_only=True)
+class Case:
+    """One case record: `id` is `{batch id}-{item, two digits}`, its file `id + ".yaml"`.
+
+    `source` is the id of a data/sources/*.yaml record and `item` the item number in that
+    notice (项目一 = 1). `category` is an id of data/vocab/categories.ttl; `title` quotes
+    the title, `title_en` translates it; `body` is the declaring unit. `measures` are the
+    measures of 主要做法 in order, `selection_reason` the 入选理由 (`selection_reason_en`
+    its translation); `start_year` is the year the practice started where the text states
+    it, quoted in `start_year_span`. The claims: `mechanisms` (at least one), `actors`,
+    `problems`, `platforms`, `quantities`.
+
+    In a draft, `category`, `title`, `title_en`, `body`, `measures` and `mechanisms` may be
+    None (not known yet). `file` is where the record was read ("" if made in code); it
+    takes no part in equality.
+    """
+
+    id: str
+    source: str
+    item: int
+    category: str | None
+    title: Span | None
+    title_en: str | None
+    body: BodyRef | None
+    measures: list[Measure] | None
+    mechanisms: list[Claim] | None
+    file: str = _location("")
+    selection_reason: Span | None = None
+    selection_reason_en: str = ""
+    start_year: int | None = None
+    start_year_span: Span | None = None
+    actors: list[Claim] = field(default_factory=list)
+    problems: list[ProblemClaim] = field(default_factory=list)
+    platforms: list[PlatformClaim] = field(default_factory=list)
+    quantities: list[QuantityClaim] = field(default_factory=list)
+
+    def spans(self) -> list[Span]:
+        """Every evidence span of the record, in file order of the fields."""
+        out = [s for s in (self.title, self.body and self.body.span) if s]
+        out += [s for s in (self.start_year_span, self.selection_reason) if s]
+        out += [m.span for m in self.measures or []]
+        for claims in (
+            self.mechanisms or [],
+            self.actors,
+            self.problems,
+            self.platforms,
+            self.quantities,
+        ):
+            out += [c.span for c in claims]
+        return out
+
+
+@dataclass(frozen=True)
+class KnownIds:
+    """The ids a record may refer to, taken from the vocabulary, places and sources."""
+
+    sources: dict[str, str]  # source id -> batch id
+    categories: frozenset[str]
+    mechanisms: frozenset[str]
+    actors: frozenset[str]
+    platform_types: frozenset[str]
+    places: frozenset[str]
