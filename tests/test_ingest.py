@@ -8,6 +8,7 @@ never on the real project.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -16,10 +17,9 @@ from pathlib import Path
 import pytest
 
 from kg.build.dataset import build, load_inputs
-from kg.core.errors import KgError
+from kg.core.errors import KgError, option
 from kg.core.yamlstrict import load_yaml
 from kg.ingest import PLACEHOLDER, IngestReport, accept_drafts, ingest_notice
-from kg.ingest.drafts import render
 from kg.ingest.tag import Hit, Vocabulary
 from kg.ingest.text import read_notice, to_simplified
 from kg.ingest.units import (
@@ -29,7 +29,9 @@ from kg.ingest.units import (
     find_start_year,
     resolve_unit,
 )
-from kg.records.load import KnownIds, load_case
+from kg.records.load import load_case
+from kg.records.schema import KnownIds
+from kg.records.write import render_case
 from kg.sources.places import Gazetteer
 from kg.sources.vocabulary import load_vocabulary, vocabulary_ids
 
@@ -735,22 +737,12 @@ def test_compound_labels_split_into_narrower_concepts() -> None:
     assert vocabulary.duplicates == []
 
 
-@pytest.mark.parametrize(
-    "value",
-    ["440604", "yes", "a: b", "x #y", "“24小时”的", '"q"', "-1", "line\nbreak", "cr\r\n", " pad"],
-)
-def test_yaml_scalars_read_back_unchanged(tmp_path: Path, value: str) -> None:
-    path = tmp_path / "x.yaml"
-    path.write_text(render({"v": value, "n": [1, {"k": value}]}), encoding="utf-8")
-    assert load_yaml(path) == {"v": value, "n": [1, {"k": value}]}
-
-
 def test_draft_records_load_once_filled(shared: Path, tmp_path: Path) -> None:
     """A filled draft of an item block passes load_case as it stands (comments and all)."""
     report = _dry("f-truncated-noise.txt", shared)
     case = report.cases[0]
     path = tmp_path / f"{case.id}.yaml"
-    path.write_text(render(case.record, case.comments), encoding="utf-8")
+    path.write_text(render_case(case.case, case.comments), encoding="utf-8")
     _fill(path)
     inputs = load_inputs(shared)
     ids = vocabulary_ids(inputs.vocabulary)
@@ -765,3 +757,28 @@ def test_draft_records_load_once_filled(shared: Path, tmp_path: Path) -> None:
     )
     loaded = load_case(path, known)
     assert loaded.body.place == "441823" and len(loaded.measures) == 2
+    # ingest drafts the very record objects the loader reads: only the TODO was filled in
+    assert case.case.title_en is None and loaded.title_en == "Translation"
+    assert dataclasses.replace(case.case, title_en="Translation") == loaded
+
+
+def test_messages_name_settings_not_flags(project: Path) -> None:
+    with pytest.raises(KgError) as caught:
+        ingest_notice(NOTICES / "b-crlf-halfwidth.txt", root=project, source_id="Bad/id")
+    assert str(caught.value).startswith("source_id: 'Bad/id' is not a valid id")
+    with pytest.raises(KgError) as caught:
+        ingest_notice(NOTICES / "b-crlf-halfwidth.txt", root=project, source_id=SEED_ID)
+    problem = caught.value.problems[0]
+    assert problem.hint == f"raw sources are immutable: pass {option('source_id')} with a new id"
+    flags = problem.render(_flag_style)
+    assert "pass --source-id with a new id" in flags
+    notice = project / "no-ordinal.txt"
+    text = (NOTICES / "b-crlf-halfwidth.txt").read_text(encoding="utf-8")
+    notice.write_text(text.replace("第四届", ""), encoding="utf-8")
+    report = ingest_notice(notice, root=project, write=False)
+    assert "pass source_id ID (and batch ID) to name it" in report.summary()
+    assert "pass --source-id ID (and --batch ID) to name it" in report.summary(_flag_style)
+
+
+def _flag_style(name: str, value: str | None) -> str:
+    return "--" + name.replace("_", "-")

@@ -32,7 +32,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from kg.core.errors import KgError, Problem
+from kg.core.errors import KgError, Problem, option
+from kg.core.layout import Project
 from kg.core.yamlstrict import load_yaml
 from kg.ingest.assemble import Assembler
 from kg.ingest.drafts import (
@@ -42,15 +43,16 @@ from kg.ingest.drafts import (
     accept_drafts,
     manifest_bytes,
     plan_writes,
-    render,
     sha256,
     write_all,
 )
 from kg.ingest.parse import Notice, Parser
-from kg.ingest.report import PLACEHOLDER, DraftCase, FileChange, IngestReport
+from kg.ingest.report import DraftCase, FileChange, IngestReport
 from kg.ingest.tag import Tagger, Vocabulary
 from kg.ingest.text import KANGXI, read_notice
 from kg.ingest.units import NewPlace, PlaceIndex, province_slug
+from kg.records.schema import PLACEHOLDER
+from kg.records.write import render, render_case
 from kg.sources.places import Gazetteer
 from kg.sources.vocabulary import load_vocabulary
 
@@ -68,11 +70,12 @@ __all__ = [
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def _check_slug(value: str, what: str) -> str:
+def _check_slug(value: str, setting: str) -> str:
+    """`value` if it is a valid id; `setting` names where it came from (an `option`)."""
     if not _SLUG.match(value):
         raise KgError(
             Problem(
-                what,
+                setting,
                 f"{value!r} is not a valid id",
                 hint="use lower-case letters, digits and single hyphens, e.g. gd-b4",
             )
@@ -85,19 +88,20 @@ class Ingester:
 
     def __init__(self, root: Path):
         self.root = root
-        self.vocabulary = Vocabulary(load_vocabulary(root / "data" / "vocab"))
-        gazetteer = Gazetteer(root / "data" / "places" / "places.yaml")
+        self.project = Project(root)
+        self.vocabulary = Vocabulary(load_vocabulary(self.project.vocab))
+        gazetteer = Gazetteer(self.project.places)
         self.places = PlaceIndex(gazetteer.table, gazetteer.towns)
         self.tagger = Tagger(self.vocabulary)
         self._bodies: tuple[tuple, dict[tuple[str, str], list[str]]] | None = None
 
     @property
     def sources_dir(self) -> Path:
-        return self.root / "data" / "sources"
+        return self.project.sources
 
     @property
     def cases_dir(self) -> Path:
-        return self.root / "data" / "cases"
+        return self.project.cases
 
     def curated_bodies(self) -> dict[tuple[str, str], list[str]]:
         """(place, body type) → ids of the curated cases it declared (repeat winners)."""
@@ -174,7 +178,7 @@ class Ingester:
         source_id, batch_id, curated_meta = self._identify(
             notice, assembler.province, source_id, batch, warnings
         )
-        folder = (drafts_dir or self.root / "data" / "drafts") / source_id
+        folder = (drafts_dir or self.project.drafts) / source_id
         report = IngestReport(path, source_id, batch_id, notice.text.traditional)
         report.warnings = warnings
         report.noise_lines = notice.noise_lines
@@ -260,7 +264,7 @@ class Ingester:
         digest = sha256(raw)
         existing = self._existing_source(raw)
         if source_id is not None:
-            _check_slug(source_id, "--source-id")
+            _check_slug(source_id, option("source_id"))
             if existing and existing != source_id:
                 warnings.append(
                     Problem(
@@ -287,7 +291,7 @@ class Ingester:
                         f"the batch ordinal (第N届) or year was not found; the source id "
                         f"{source_id!r} is provisional",
                         severity="warning",
-                        hint="pass --source-id ID (and --batch ID) to name it",
+                        hint=f"pass {option('source_id')} ID (and {option('batch')} ID) to name it",
                     )
                 )
         text_path = self.sources_dir / f"{source_id}.txt"
@@ -296,13 +300,13 @@ class Ingester:
                 Problem(
                     str(text_path),
                     f"a different text is already stored as source {source_id!r}",
-                    hint="raw sources are immutable: pass --source-id with a new id",
+                    hint=f"raw sources are immutable: pass {option('source_id')} with a new id",
                 )
             )
         meta_path = self.sources_dir / f"{source_id}.yaml"
         curated_meta = load_yaml(meta_path) if meta_path.is_file() else None
         if batch is not None:
-            batch_id = _check_slug(batch, "--batch")
+            batch_id = _check_slug(batch, option("batch"))
         elif isinstance(curated_meta, dict) and isinstance(curated_meta.get("batch"), dict):
             batch_id = str(curated_meta["batch"].get("id"))
         elif ordinal:
@@ -315,7 +319,7 @@ class Ingester:
                     f"no batch ordinal (第N届) in the text; the batch id {batch_id!r} is "
                     "provisional",
                     severity="warning",
-                    hint="pass --batch ID, e.g. gd-b4",
+                    hint=f"pass {option('batch')} ID, e.g. gd-b4",
                 )
             )
         return source_id, batch_id, curated_meta
@@ -428,7 +432,7 @@ class Ingester:
             )
         for conflict in meta["conflicts"]:
             header.append(f"CONFLICT: {conflict}")
-        return render(draft.record, draft.comments, header)
+        return render_case(draft.case, draft.comments, header)
 
     @staticmethod
     def _meta_bytes(draft: DraftCase) -> bytes:
@@ -443,9 +447,8 @@ _INGESTERS: dict[Path, tuple[tuple, Ingester]] = {}
 
 
 def _signature(root: Path) -> tuple:
-    paths = sorted((root / "data" / "vocab").glob("*.ttl")) + [
-        root / "data" / "places" / "places.yaml"
-    ]
+    project = Project(root)
+    paths = sorted(project.vocab.glob("*.ttl")) + [project.places]
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths if p.exists())
 
 

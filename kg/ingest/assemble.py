@@ -1,6 +1,7 @@
 """Draft records from a parsed notice: item blocks and intro list combined, claims tagged.
 
-Each value of a draft says where it came from: its `rules` entry names the rule that
+A draft is a record of `kg.records.schema` (`Case`), with None for what the notice does
+not say. Each value says where it came from: its `rules` entry names the rule that
 produced it (kept in the draft's metadata and as `# rule:` comments in the record).
 """
 
@@ -9,27 +10,39 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kg.ingest.parse import IntroEntry, Item, Notice, Span
-from kg.ingest.report import PLACEHOLDER, DraftCase
-from kg.ingest.tag import Tagger
+from kg.ingest.parse import IntroEntry, ItemBlock, Notice, TextSpan
+from kg.ingest.report import DraftCase
+from kg.ingest.tag import Tag, Tagger
 from kg.ingest.text import NoticeText, compact
 from kg.ingest.units import (
     NewPlace,
     PlaceIndex,
+    QuantityMatch,
     UnitResolution,
+    YearMatch,
     find_quantities,
     find_start_year,
     majority_province,
     resolve_unit,
 )
+from kg.records.schema import (
+    BodyRef,
+    Case,
+    Claim,
+    Measure,
+    PlatformClaim,
+    ProblemClaim,
+    QuantityClaim,
+    Span,
+)
 
 
 @dataclass
-class Case:
+class NoticeCase:
     """What the notice says about one case: its item block, its intro entry, or both."""
 
     number: int
-    item: Item | None = None
+    item: ItemBlock | None = None
     entry: IntroEntry | None = None
     conflicts: list[str] = field(default_factory=list)
 
@@ -59,7 +72,7 @@ class Assembler:
         self.conflicts: list[tuple[int | None, str]] = []
         self.new_places: dict[str, NewPlace] = {}
 
-    def quote(self, span: Span) -> str:
+    def quote(self, span: TextSpan) -> str:
         return self.t.text[span.start : span.end]
 
     def line(self, offset: int) -> int:
@@ -67,7 +80,7 @@ class Assembler:
 
     # -- units --
 
-    def _units(self) -> list[Span]:
+    def _units(self) -> list[TextSpan]:
         spans = [it.unit for it in self.notice.items if it.unit]
         for lst in self.notice.intro.lists:
             spans += [e.unit for e in lst.entries]
@@ -91,12 +104,12 @@ class Assembler:
             if res.new_place:
                 self.new_places[res.new_place.key] = res.new_place
 
-    def unit(self, span: Span) -> UnitResolution:
+    def unit(self, span: TextSpan) -> UnitResolution:
         return self.resolved[(span.start, span.end)]
 
     # -- pairing intro entries with items --
 
-    def _entry_matches(self, entry: IntroEntry, item: Item) -> bool:
+    def _entry_matches(self, entry: IntroEntry, item: ItemBlock) -> bool:
         if item.title and _same_title(self.quote(entry.title), self.quote(item.title)):
             return True
         if item.unit:
@@ -104,7 +117,7 @@ class Assembler:
             return a.place is not None and (a.place, a.type) == (b.place, b.type)
         return False
 
-    def _compare(self, case: Case, entry: IntroEntry) -> None:
+    def _compare(self, case: NoticeCase, entry: IntroEntry) -> None:
         item = case.item
         if item is None:
             return
@@ -126,10 +139,12 @@ class Assembler:
                     f"{self.quote(item.unit)!r} ({b.type}, {b.place}); the item block is used"
                 )
 
-    def _pair(self, entry: IntroEntry, cases: dict[int, Case], used: set[int]) -> Case | None:
+    def _pair(
+        self, entry: IntroEntry, cases: dict[int, NoticeCase], used: set[int]
+    ) -> NoticeCase | None:
         """The item block an intro entry speaks of: same place in the list, else same content."""
 
-        def free(case: Case | None) -> bool:
+        def free(case: NoticeCase | None) -> bool:
             return case is not None and case.item is not None and case.number not in used
 
         by_position = cases.get(entry.position)
@@ -149,12 +164,12 @@ class Assembler:
             return other
         return by_position if free(by_position) else None  # compared: differences reported
 
-    def cases(self) -> list[Case]:
+    def cases(self) -> list[NoticeCase]:
         """The notice's cases: item blocks, paired with intro entries, plus intro-only ones."""
         items = self.notice.items
         intro = self.notice.intro
         primary = intro.primary
-        cases = {it.number: Case(it.number, item=it) for it in items}
+        cases = {it.number: NoticeCase(it.number, item=it) for it in items}
         used: set[int] = set()
         for entry in primary.entries if primary else []:
             target = self._pair(entry, cases, used)
@@ -168,7 +183,7 @@ class Assembler:
                         )
                     )
                     continue
-                target = cases[entry.position] = Case(entry.position)
+                target = cases[entry.position] = NoticeCase(entry.position)
                 if items:
                     target.conflicts.append(
                         "the intro lists this case but the notice has no item block for it"
@@ -198,56 +213,57 @@ class Assembler:
 
     # -- one record --
 
-    def draft(self, case: Case, source_id: str, batch_id: str) -> DraftCase:
-        """The draft record of one case (in the format of data/cases/README.md)."""
+    def draft(self, case: NoticeCase, source_id: str, batch_id: str) -> DraftCase:
+        """The draft record of one case: a `kg.records.schema.Case`, None where unknown."""
         t = self.t
         cid = f"{batch_id}-{case.number:02d}"
-        rec: dict[str, Any] = {}
         rules: dict[str, str] = {}
-        fill: dict[str, str] = {}  # placeholder field -> what to fill
+        fill: dict[str, str] = {}  # field not known yet -> what to fill in
 
-        def placeholder(path: str, what: str) -> str:
+        def unknown(path: str, what: str) -> None:
             fill[path] = what
-            return PLACEHOLDER
+            return None
 
-        def span(s: Span) -> dict[str, Any]:
-            return {"quote": t.text[s.start : s.end], "start": s.start, "end": s.end}
+        def span(found: TextSpan | Tag | QuantityMatch | YearMatch) -> Span:
+            return Span(t.text[found.start : found.end], found.start, found.end)
 
         item, entry = case.item, case.entry
-        rec["id"] = cid
-        rec["source"] = source_id
-        rec["item"] = case.number
         rules["item"] = "item-heading" if item else "intro-list-position"
         section = item.section if item else None
         if section and section.category:
-            rec["category"] = section.category
+            category = section.category
             rules["category"] = f"section-heading:{t.text[section.span.start : section.span.end]}"
         else:
             why = "no section heading above the item" if item else "the intro does not say"
-            rec["category"] = placeholder(
-                "category", f"supervision, deputy-work or publicity ({why})"
-            )
-        title = item.title if item and item.title else (entry.title if entry else None)
-        if title:
-            rec["title"] = {**span(title), "en": placeholder("title.en", "English translation")}
+            category = unknown("category", f"supervision, deputy-work or publicity ({why})")
+        title_span = item.title if item and item.title else (entry.title if entry else None)
+        title = title_en = None
+        if title_span:
+            title = span(title_span)
+            title_en = unknown("title.en", "English translation")
             rules["title"] = "item-heading" if item and item.title else entry.rule
         else:
-            rec["title"] = placeholder("title", "the title, as a span of the source")
+            unknown("title", "the title, as a span of the source")
         unit = item.unit if item and item.unit else (entry.unit if entry else None)
         warnings: list[str] = []
         new_places: list[str] = []
         repeat_of: list[str] = []
+        body = None
         if unit:
             res = self.unit(unit)
-            body: dict[str, Any] = span(unit)
-            body["type"] = res.type or placeholder(
-                "body.type",
-                "county-standing-committee, township-congress or street-working-committee",
+            body = BodyRef(
+                res.type
+                or unknown(
+                    "body.type",
+                    "county-standing-committee, township-congress or street-working-committee",
+                ),
+                res.place
+                or unknown(
+                    "body.place", "a GB/T 2260 code or a town key of data/places/places.yaml"
+                ),
+                "",
+                span(unit),
             )
-            body["place"] = res.place or placeholder(
-                "body.place", "a GB/T 2260 code or a town key of data/places/places.yaml"
-            )
-            rec["body"] = body
             rules["body"] = "unit-field" if item and item.unit else entry.rule
             rules["body.type"] = res.rules[0]
             if res.place:
@@ -257,10 +273,10 @@ class Assembler:
                 new_places.append(res.new_place.yaml_line())
             repeat_of = sorted(self.curated_bodies.get((res.place or "", res.type or ""), []))
         else:
-            rec["body"] = placeholder("body", "the declaring unit (申报单位), as a span")
+            unknown("body", "the declaring unit (申报单位), as a span")
         regions: list[tuple[int, int]] = []
-        if title:
-            regions.append((title.start, title.end))
+        if title_span:
+            regions.append((title_span.start, title_span.end))
         if item and item.practice:
             regions.append((item.practice.start, item.practice.end))
         if item and item.reason:
@@ -269,108 +285,66 @@ class Assembler:
         if item and item.practice:
             start_year = find_start_year(t.norm, item.practice.start, item.practice.end)
         if start_year:
-            rec["start_year"] = {
-                "year": start_year.year,
-                **span(Span(start_year.start, start_year.end)),
-            }
             rules["start_year"] = start_year.rule
+        measures = None
         if item and item.measures:
-            rec["measures"] = []
+            measures = []
             for m in item.measures:
-                rec["measures"].append(
-                    {"n": m.n, "heading": t.text[m.heading.start : m.heading.end], **span(m.span)}
-                )
+                heading = t.text[m.heading.start : m.heading.end]
+                measures.append(Measure(m.n, heading, "", span(m.span)))
                 rules[f"measures[{m.n - 1}]"] = m.rule
         else:
             why = "the notice has no item block for this case" if not item else "no 主要做法"
-            rec["measures"] = placeholder("measures", f"the measures (主要做法): {why}")
+            unknown("measures", f"the measures (主要做法): {why}")
         if item and item.reason:
-            rec["selection_reason"] = span(item.reason)
             rules["selection_reason"] = "reason-field"
-        claims = self.tagger.claims(t, regions)
-        mechanisms = [
-            {"id": c.concept, "quote": t.text[c.start : c.end], "start": c.start, "end": c.end}
-            for c in claims["mechanisms"]
-        ]
-        for i, c in enumerate(claims["mechanisms"]):
-            rules[f"mechanisms[{i}]"] = c.rule
-        rec["mechanisms"] = mechanisms or placeholder(
+        tags = self.tagger.claims(t, regions)
+        for i, tag in enumerate(tags["mechanisms"]):
+            rules[f"mechanisms[{i}]"] = tag.rule
+        mechanisms = [Claim(tag.concept, span(tag)) for tag in tags["mechanisms"]] or unknown(
             "mechanisms", "at least one mechanism id of data/vocab/mechanisms.ttl, with a quote"
         )
-        rec["actors"] = []
-        for i, c in enumerate(claims["actors"]):
-            rec["actors"].append(
-                {
-                    "id": c.concept,
-                    "role": c.role,
-                    "quote": t.text[c.start : c.end],
-                    "start": c.start,
-                    "end": c.end,
-                }
-            )
-            rules[f"actors[{i}]"] = c.rule
-        rec["problems"] = []
-        for i, c in enumerate(claims["problems"]):
-            rec["problems"].append(
-                {"label": c.label, "quote": t.text[c.start : c.end], "start": c.start, "end": c.end}
-            )
-            rules[f"problems[{i}]"] = c.rule
-        rec["platforms"] = []
-        for i, c in enumerate(claims["platforms"]):
-            rec["platforms"].append(
-                {
-                    "name": c.name,
-                    "type": c.concept,
-                    "quote": t.text[c.start : c.end],
-                    "start": c.start,
-                    "end": c.end,
-                }
-            )
-            rules[f"platforms[{i}]"] = c.rule
-        rec["quantities"] = []
+        for kind in ("actors", "problems", "platforms"):
+            rules.update({f"{kind}[{i}]": tag.rule for i, tag in enumerate(tags[kind])})
+        quantities = []
         for lo, hi in regions:
             for q in find_quantities(t.norm, lo, hi):
-                entry_q: dict[str, Any] = {"value": q.value, "unit": q.unit, "what": q.what}
-                if q.year is not None:
-                    entry_q["year"] = q.year
-                entry_q.update(span(Span(q.start, q.end)))
-                rules[f"quantities[{len(rec['quantities'])}]"] = q.rule
-                rec["quantities"].append(entry_q)
-        self._check_spans(rec)
-        conflicts = list(case.conflicts)
-        truncation = list(item.truncation) if item else []
+                rules[f"quantities[{len(quantities)}]"] = q.rule
+                quantities.append(QuantityClaim(q.value, q.unit, q.what, "", q.year, span(q)))
+        record = Case(
+            id=cid,
+            source=source_id,
+            item=case.number,
+            category=category,
+            title=title,
+            title_en=title_en,
+            body=body,
+            measures=measures,
+            mechanisms=mechanisms,
+            selection_reason=span(item.reason) if item and item.reason else None,
+            start_year=start_year.year if start_year else None,
+            start_year_span=span(start_year) if start_year else None,
+            actors=[Claim(tag.concept, span(tag), tag.role) for tag in tags["actors"]],
+            problems=[ProblemClaim(tag.label, "", span(tag)) for tag in tags["problems"]],
+            platforms=[
+                PlatformClaim(tag.name, "", tag.concept, span(tag)) for tag in tags["platforms"]
+            ],
+            quantities=quantities,
+        )
         meta: dict[str, Any] = {
             "case": cid,
             "source": source_id,
             "notice_line": self.line(item.marker.start if item else entry.unit.start),
             "truncated": bool(item and item.truncated),
-            "truncation": truncation,
+            "truncation": list(item.truncation) if item else [],
             "intro_only": item is None,
-            "conflicts": conflicts,
+            "conflicts": list(case.conflicts),
             "placeholders": [f"{k}: {v}" for k, v in fill.items()],
             "new_places": new_places,
             "repeat_of": repeat_of,
             "warnings": warnings,
             "rules": rules,
         }
-        comments = {k: f"rule: {v}" for k, v in rules.items() if k not in ("item",)}
-        for k, v in fill.items():
-            comments[k] = f"fill: {v}"
-        return DraftCase(cid, case.number, rec, comments, meta)
-
-    def _check_spans(self, rec: dict[str, Any]) -> None:
-        """Every quote is the source text at its offsets (a bug otherwise)."""
-
-        def walk(value: Any) -> None:
-            if isinstance(value, dict):
-                if {"quote", "start", "end"} <= value.keys():
-                    got = self.t.text[value["start"] : value["end"]]
-                    if got != value["quote"]:  # pragma: no cover - a parser bug
-                        raise AssertionError(f"span {value} does not match {got!r}")
-                for v in value.values():
-                    walk(v)
-            elif isinstance(value, list):
-                for v in value:
-                    walk(v)
-
-        walk(rec)
+        comments = {k: f"rule: {v}" for k, v in rules.items() if k != "item"}
+        comments.update({k: f"fill: {v}" for k, v in fill.items()})
+        return DraftCase(record, comments, meta)

@@ -1,4 +1,4 @@
-"""Draft files: deterministic YAML in the curated layout, idempotent writes, and accept.
+"""Draft files: idempotent writes (through `kg.records.write`), and accept.
 
 Layout of the drafts area (default `data/drafts/`):
 
@@ -12,23 +12,25 @@ Layout of the drafts area (default `data/drafts/`):
                                         curator has edited is never overwritten by ingest
 
 `accept_drafts` promotes reviewed drafts into data/cases/ (and the source metadata into
-data/sources/), re-rendered without comments, and deletes the draft files.
+data/sources/), written again by `kg.records.write` without comments, and deletes the
+draft files.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from kg.core.errors import KgError, Problem
+from kg.core.layout import Project
 from kg.core.textio import atomic_write_bytes, atomic_write_many
 from kg.core.yamlstrict import load_yaml
-from kg.ingest.report import PLACEHOLDER, FileChange
-from kg.records.load import KnownIds, load_case
+from kg.ingest.report import FileChange
+from kg.records.load import load_case, placeholders_in
+from kg.records.schema import PLACEHOLDER, KnownIds
+from kg.records.write import render, render_case
 from kg.sources.documents import Source, load_source, load_sources
 from kg.sources.places import Gazetteer
 from kg.sources.vocabulary import load_vocabulary, vocabulary_ids
@@ -36,162 +38,6 @@ from kg.sources.vocabulary import load_vocabulary, vocabulary_ids
 MANIFEST = "_generated.yaml"
 DRAFT_META = ".draft.yaml"
 SOURCE_DRAFT = ".source.yaml"
-
-# -- YAML rendering --
-
-_INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
-_RESOLVED = re.compile(
-    r"^(?:[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|[-+]?[0-9][0-9_.eE+-]*|true|false|True|False|TRUE"
-    r"|FALSE|yes|no|Yes|No|YES|NO|on|off|On|Off|ON|OFF|y|n|Y|N|null|Null|NULL|~|[-+]?\.inf|\.nan)$"
-)
-_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# Not plain: characters YAML would escape, fold or strip, and ": " / " #" / a final ":".
-_NOT_PLAIN = re.compile(
-    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-    "|: | #|:$|^ | $"
-)
-
-
-def _plain_ok(s: str) -> bool:
-    return (
-        bool(s) and s[0] not in _INDICATORS and not _NOT_PLAIN.search(s) and not _RESOLVED.match(s)
-    )
-
-
-def _double_quoted(s: str) -> str:
-    out = []
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch in "\x85\u2028\u2029\ufeff" or _PRINTABLE.match(ch):
-            code = ord(ch)
-            out.append(
-                f"\\x{code:02x}"
-                if code < 0x100
-                else f"\\u{code:04x}"
-                if code < 0x10000
-                else f"\\U{code:08x}"
-            )
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def scalar(value: Any) -> str:
-    """A YAML scalar that the strict loader reads back as the same value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        text = repr(value)
-        if not re.fullmatch(r"-?\d+\.\d+", text):
-            raise ValueError(f"cannot write the number {value!r} as a plain decimal")
-        return text
-    if isinstance(value, str):
-        return value if _plain_ok(value) else _double_quoted(value)
-    raise TypeError(f"cannot write {type(value).__name__} as YAML")
-
-
-_PLAIN_KEY = re.compile(r"[A-Za-z_][\w.\[\]-]*")
-
-
-def _key(key: str) -> str:
-    """A mapping key: plain when it is a simple name (n, body.place, measures[0])."""
-    return key if _PLAIN_KEY.fullmatch(key) else scalar(key)
-
-
-def _with_comment(line: str, comment: str | None) -> str:
-    if not comment:
-        return line
-    return f"{line}  # {comment.replace(chr(10), ' ').replace(chr(13), ' ')}"
-
-
-def _emit(
-    data: dict[str, Any],
-    indent: int,
-    path: str,
-    comments: dict[str, str],
-    lines: list[str],
-    first_prefix: str | None = None,
-    first_comment: str | None = None,
-) -> None:
-    for i, (key, value) in enumerate(data.items()):
-        field = f"{path}.{key}" if path else key
-        prefix = first_prefix if i == 0 and first_prefix is not None else " " * indent
-        comment = comments.get(field)
-        if i == 0 and first_comment:
-            comment = f"{first_comment}; {comment}" if comment else first_comment
-        if isinstance(value, dict) and value:
-            lines.append(_with_comment(f"{prefix}{_key(key)}:", comment))
-            _emit(value, indent + 2, field, comments, lines)
-        elif isinstance(value, list) and value:
-            lines.append(_with_comment(f"{prefix}{_key(key)}:", comment))
-            for j, entry in enumerate(value):
-                entry_path = f"{field}[{j}]"
-                dash = " " * (indent + 2) + "- "
-                if isinstance(entry, dict) and entry:
-                    _emit(
-                        entry,
-                        indent + 4,
-                        entry_path,
-                        comments,
-                        lines,
-                        dash,
-                        comments.get(entry_path),
-                    )
-                elif isinstance(entry, dict | list):
-                    lines.append(
-                        _with_comment(
-                            dash + ("{}" if isinstance(entry, dict) else "[]"),
-                            comments.get(entry_path),
-                        )
-                    )
-                else:
-                    lines.append(_with_comment(dash + scalar(entry), comments.get(entry_path)))
-        elif isinstance(value, dict | list):
-            lines.append(
-                _with_comment(
-                    f"{prefix}{_key(key)}: " + ("{}" if isinstance(value, dict) else "[]"),
-                    comment,
-                )
-            )
-        else:
-            lines.append(_with_comment(f"{prefix}{_key(key)}: {scalar(value)}", comment))
-
-
-def render(
-    data: dict[str, Any], comments: dict[str, str] | None = None, header: list[str] | None = None
-) -> str:
-    """YAML in the layout of the curated records (block style, indented lists)."""
-    lines = [f"# {h}" if h else "#" for h in header or []]
-    _emit(data, 0, "", comments or {}, lines)
-    return "\n".join(lines) + "\n"
-
-
-# -- Placeholders --
-
-
-def placeholders_in(data: Any, path: str = "") -> list[str]:
-    """Field paths whose value is still the placeholder."""
-    if isinstance(data, dict):
-        return [
-            p for k, v in data.items() for p in placeholders_in(v, f"{path}.{k}" if path else k)
-        ]
-    if isinstance(data, list):
-        return [p for i, v in enumerate(data) for p in placeholders_in(v, f"{path}[{i}]")]
-    return [path] if data == PLACEHOLDER else []
-
 
 # -- Writing drafts --
 
@@ -290,9 +136,10 @@ def accept_drafts(
     record does not load through `kg.records.load.load_case` or a quote does not match
     the source text. Returns the files written.
     """
-    drafts_dir = drafts_dir or root / "data" / "drafts"
-    cases_dir = root / "data" / "cases"
-    sources_dir = root / "data" / "sources"
+    project = Project(root)
+    drafts_dir = drafts_dir or project.drafts
+    cases_dir = project.cases
+    sources_dir = project.sources
     available = _draft_records(drafts_dir) if drafts_dir.is_dir() else {}
     if ids:
         unknown = [i for i in ids if i not in available]
@@ -309,7 +156,7 @@ def accept_drafts(
         chosen = available
     if not chosen:
         return []
-    vocab = vocabulary_ids(load_vocabulary(root / "data" / "vocab"))
+    vocab = vocabulary_ids(load_vocabulary(project.vocab))
     sources = load_sources(sources_dir)
     problems: list[Problem] = []
     drafted_sources: dict[str, Path] = {}
@@ -347,7 +194,7 @@ def accept_drafts(
         mechanisms=vocab["mechanisms"],
         actors=vocab["actors"],
         platform_types=vocab["platform_types"],
-        places=Gazetteer(root / "data" / "places" / "places.yaml").keys(),
+        places=Gazetteer(project.places).keys(),
     )
     rendered: list[tuple[Path, bytes]] = []
     for case_id, path in chosen.items():
@@ -394,7 +241,7 @@ def accept_drafts(
                         )
                     )
                     break
-            rendered.append((cases_dir / f"{case_id}.yaml", render(data).encode("utf-8")))
+            rendered.append((cases_dir / f"{case_id}.yaml", render_case(case).encode("utf-8")))
     if problems:
         raise KgError(problems)
     written = []

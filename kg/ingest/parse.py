@@ -70,10 +70,13 @@ _SUFFIX_ANY = re.compile("|".join(map(re.escape, sorted(BODY_SUFFIXES, key=len, 
 _STREET_TAIL = re.compile(r"[\u4e00-\u9fff]{1,8}?街道(?:人大)?(?:工作委员会|工委)")
 _LEAD_VERBS = re.compile(r"^(?:经研究|研究|决定|确定|明确|同意|认定|评选|命名|包括|其中|以及)+")
 _LIST_VERBS = re.compile(r"(?:确定|明确|同意|认定|评选出|评选|命名|将|把)")
+Marker = Callable[[int], str]  # measure number -> its marker: 1 -> 一是
 
 
 @dataclass(frozen=True)
-class Span:
+class TextSpan:
+    """[start, end) offsets into the notice (the quote, `records.schema.Span`, comes later)."""
+
     start: int
     end: int
 
@@ -84,29 +87,33 @@ class Span:
 @dataclass
 class Section:
     line: int
-    span: Span  # the heading text, numbering included
-    name: Span  # without numbering
+    span: TextSpan  # the heading text, numbering included
+    name: TextSpan  # without numbering
     category: str | None
 
 
 @dataclass
-class Measure:
+class MeasureBlock:
+    """The text of one measure (一是...) inside 主要做法, and the marker rule that found it."""
+
     n: int
-    span: Span
-    heading: Span
+    span: TextSpan
+    heading: TextSpan
     rule: str
 
 
 @dataclass
-class Item:
+class ItemBlock:
+    """The fields of one item block (项目一:...) as offsets into the notice."""
+
     number: int
     line: int
-    marker: Span  # 项目一:
-    title: Span | None = None
-    unit: Span | None = None
-    practice: Span | None = None
-    reason: Span | None = None
-    measures: list[Measure] = field(default_factory=list)
+    marker: TextSpan  # 项目一:
+    title: TextSpan | None = None
+    unit: TextSpan | None = None
+    practice: TextSpan | None = None
+    reason: TextSpan | None = None
+    measures: list[MeasureBlock] = field(default_factory=list)
     section: Section | None = None
     truncated: bool = False
     truncation: list[str] = field(default_factory=list)  # why it is thought cut off
@@ -115,30 +122,30 @@ class Item:
 @dataclass
 class IntroEntry:
     position: int  # 1-based place in the list
-    unit: Span
-    title: Span
+    unit: TextSpan
+    title: TextSpan
     rule: str  # intro-list | intro-first-item
 
 
 @dataclass
 class IntroList:
-    sentence: Span
+    sentence: TextSpan
     count: int | None
-    count_span: Span | None
+    count_span: TextSpan | None
     entries: list[IntroEntry]
 
 
 @dataclass
 class Intro:
-    span: Span
+    span: TextSpan
     lists: list[IntroList] = field(default_factory=list)
-    ordinal: tuple[int, Span] | None = None
-    label: Span | None = None
-    year: tuple[int, Span] | None = None
-    notice_title: Span | None = None
-    title: Span | None = None  # 省人大常委会办公厅印发《...通知》
-    headline: Span | None = None  # a short first line: the repost's headline
-    issuing_body: Span | None = None
+    ordinal: tuple[int, TextSpan] | None = None
+    label: TextSpan | None = None
+    year: tuple[int, TextSpan] | None = None
+    notice_title: TextSpan | None = None
+    title: TextSpan | None = None  # 省人大常委会办公厅印发《...通知》
+    headline: TextSpan | None = None  # a short first line: the repost's headline
+    issuing_body: TextSpan | None = None
     publisher: str | None = None
     date: str | None = None
 
@@ -154,7 +161,7 @@ class Notice:
     text: NoticeText
     intro: Intro
     sections: list[Section]
-    items: list[Item]
+    items: list[ItemBlock]
     noise_lines: list[int]
     warnings: list[tuple[int | None, str]]  # (line, message)
 
@@ -216,9 +223,9 @@ class Parser:
     def _line_end(self, pos: int) -> int:
         return self.t.lines[self.t.line_of(pos) - 1].end
 
-    def _span(self, start: int, end: int) -> Span | None:
+    def _span(self, start: int, end: int) -> TextSpan | None:
         start, end = self.t.strip(start, end)
-        return Span(start, end) if end > start else None
+        return TextSpan(start, end) if end > start else None
 
     # -- sections --
 
@@ -231,13 +238,12 @@ class Parser:
             m = _SECTION.match(self.norm, start, end)
             if not m or _ITEM.match(self.norm, start, end):
                 continue
-            name = self.norm[m.start("name") : m.end("name")]
+            name_span = TextSpan(m.start("name"), m.end("name"))
+            name = self.norm[name_span.start : name_span.end]
             category = self.category_of(name)
             if category is None and not name.rstrip().endswith(("方面", "类")):
                 continue
-            out.append(
-                Section(ln.number, Span(start, end), Span(m.start("name"), m.end("name")), category)
-            )
+            out.append(Section(ln.number, TextSpan(start, end), name_span, category))
             if category is None:
                 self.warn(start, f"section heading {name!r} names no known category")
         return out
@@ -274,7 +280,7 @@ class Parser:
             raise KgError(duplicates)
         return out
 
-    def items(self, sections: list[Section]) -> list[Item]:
+    def items(self, sections: list[Section]) -> list[ItemBlock]:
         markers = self.item_markers()
         items = []
         for i, (number, m) in enumerate(markers):
@@ -286,7 +292,7 @@ class Parser:
             for s in sections:
                 if s.span.start < m.start():
                     section = s
-            item = Item(number, self.t.line_of(m.start()), Span(m.start(), m.end()))
+            item = ItemBlock(number, self.t.line_of(m.start()), TextSpan(m.start(), m.end()))
             item.section = section
             self._fields(item, m.end(), end)
             items.append(item)
@@ -297,7 +303,7 @@ class Parser:
             self._truncation(items)
         return items
 
-    def _fields(self, item: Item, start: int, end: int) -> None:
+    def _fields(self, item: ItemBlock, start: int, end: int) -> None:
         found: list[tuple[str, re.Match]] = []
         for m in _FIELD.finditer(self.norm, start, end):
             if not _boundary(self.norm, m.start(), start):
@@ -317,7 +323,7 @@ class Parser:
                 if ln.start >= first_field or ln.start >= end:
                     break
                 if not self.noise[ln.number - 1] and (span := self._span(ln.start, ln.end)):
-                    item.title = Span(span.start, min(span.end, first_field))
+                    item.title = TextSpan(span.start, min(span.end, first_field))
                     break
         bounds = [m.start() for _, m in found] + [end]
         for (kind, m), stop in zip(found, bounds[1:], strict=True):
@@ -345,7 +351,7 @@ class Parser:
 
     # -- measures --
 
-    def _find_marked(self, span: Span, marker: Callable[[int], str], rule: str) -> list[Measure]:
+    def _find_marked(self, span: TextSpan, marker: Marker, rule: str) -> list[MeasureBlock]:
         found = []
         pos = span.start
         k = 1
@@ -366,20 +372,20 @@ class Parser:
             quote = self._span(at, stop)
             if quote is None:
                 continue
-            measures.append(Measure(k, quote, self._heading(body, quote.end), rule))
+            measures.append(MeasureBlock(k, quote, self._heading(body, quote.end), rule))
         return measures
 
-    def _heading(self, start: int, end: int) -> Span:
+    def _heading(self, start: int, end: int) -> TextSpan:
         stop = start
         while stop < end and self.norm[stop] not in "。;:!?\n\r":
             stop += 1
         if stop - start > 50:
             comma = self.norm.find(",", start, stop)
             stop = comma if comma != -1 else start + 50
-        return self._span(start, stop) or Span(start, min(end, start + 1))
+        return self._span(start, stop) or TextSpan(start, min(end, start + 1))
 
-    def _measures(self, practice: Span) -> list[Measure]:
-        styles: list[tuple[Callable[[int], str], str]] = [
+    def _measures(self, practice: TextSpan) -> list[MeasureBlock]:
+        styles: list[tuple[Marker, str]] = [
             (lambda k: cn_ordinal(k) + "是", "measure-marker:一是"),
             (lambda k: f"({cn_ordinal(k)})", "measure-marker:(一)"),
             (lambda k: cn_ordinal(k) + "、", "measure-marker:一、"),
@@ -393,11 +399,11 @@ class Parser:
         quote = self._span(practice.start, stop)
         if quote is None:
             return []
-        return [Measure(1, quote, self._heading(quote.start, quote.end), "measure-unnumbered")]
+        return [MeasureBlock(1, quote, self._heading(quote.start, quote.end), "measure-unnumbered")]
 
     # -- truncation --
 
-    def _truncation(self, items: list[Item]) -> None:
+    def _truncation(self, items: list[ItemBlock]) -> None:
         last = items[-1]
         reasons = []
         parts = [s for s in (last.title, last.unit, last.practice, last.reason) if s]
@@ -426,7 +432,7 @@ class Parser:
     # -- intro --
 
     def intro(self, end: int) -> Intro:
-        intro = Intro(Span(0, end))
+        intro = Intro(TextSpan(0, end))
         norm = self.norm
         for ln, noisy in zip(self.t.lines, self.noise, strict=True):
             if not noisy:
@@ -451,7 +457,7 @@ class Parser:
                 and not any(ch in line for ch in "。,;:")
                 and not _COUNT.search(line)
             ):
-                intro.headline = Span(a, b)
+                intro.headline = TextSpan(a, b)
         for start, stop in content:
             if intro.date is None and (m := _DATE_LINE.match(norm, start, stop)):
                 y, mo, d = (int(g) for g in m.groups())
@@ -460,18 +466,18 @@ class Parser:
             if intro.notice_title is None:
                 a, b = self.t.strip(start, stop)
                 if (m := _NOTICE_LINE.match(norm, a, b)) and m.end() == b:
-                    intro.notice_title = Span(m.start("title"), m.end("title"))
-                    intro.title = Span(a, b)
+                    intro.notice_title = TextSpan(m.start("title"), m.end("title"))
+                    intro.title = TextSpan(a, b)
                     if m.group("body"):
-                        intro.issuing_body = Span(m.start("body"), m.end("body"))
+                        intro.issuing_body = TextSpan(m.start("body"), m.end("body"))
         if m := _ORDINAL.search(norm, 0, end) or _ORDINAL.search(norm):
-            intro.ordinal = (cn_int(m.group("num")), Span(m.start(), m.end()))
+            intro.ordinal = (cn_int(m.group("num")), TextSpan(m.start(), m.end()))
         if m := _LABEL.search(norm, 0, end) or _LABEL.search(norm):
-            intro.label = Span(m.start(), m.end())
+            intro.label = TextSpan(m.start(), m.end())
         if m := _YEAR_OF_BATCH.search(norm, 0, end):
-            intro.year = (int(m.group(1)), Span(m.start(1), m.end(1) + 1))
+            intro.year = (int(m.group(1)), TextSpan(m.start(1), m.end(1) + 1))
         if intro.notice_title is None and (m := _NOTICE.search(norm, 0, end)):
-            intro.notice_title = Span(m.start("title"), m.end("title"))
+            intro.notice_title = TextSpan(m.start("title"), m.end("title"))
             issue = _ISSUE.search(norm, max(0, m.start() - 4), m.start() + 1)
             if issue:
                 clause = m.start()
@@ -498,14 +504,14 @@ class Parser:
         value = cn_int(count.group("num"))
         intro.lists.append(
             IntroList(
-                Span(start, end),
+                TextSpan(start, end),
                 value,
-                Span(count.start(), count.end()),
+                TextSpan(count.start(), count.end()),
                 entries,
             )
         )
 
-    def _unit_run(self, quote_pos: int, lo: int) -> Span | None:
+    def _unit_run(self, quote_pos: int, lo: int) -> TextSpan | None:
         """The declaring unit right before an opening quote, or None."""
         norm = self.norm
         start = quote_pos
@@ -525,7 +531,7 @@ class Parser:
             offset = lead.end() if lead else 0
         if len(run) - offset < 3:
             return None
-        return Span(start + offset, quote_pos)
+        return TextSpan(start + offset, quote_pos)
 
     def _quoted_entries(self, start: int, end: int) -> list[IntroEntry]:
         norm = self.norm
@@ -579,7 +585,7 @@ class Parser:
         title = self._span(unit_end, end)
         if title is None:
             return None
-        return IntroEntry(1, Span(name, unit_end), title, "intro-first-item")
+        return IntroEntry(1, TextSpan(name, unit_end), title, "intro-first-item")
 
     # -- all --
 

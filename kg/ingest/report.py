@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg.core.errors import Problem
+from kg.core.errors import OptionStyle, Problem, python_style
 from kg.ingest.units import NewPlace
-
-PLACEHOLDER = "TODO"  # a value the curator must fill; `accept` refuses records holding one
+from kg.records.schema import PLACEHOLDER, Case
+from kg.records.write import case_mapping
 
 
 @dataclass(frozen=True)
@@ -22,13 +22,28 @@ class FileChange:
 
 @dataclass
 class DraftCase:
-    """One drafted case record, its inline rule comments and its draft metadata."""
+    """One drafted case record, its inline comments and its draft metadata.
 
-    id: str
-    item: int
-    record: dict[str, Any]
+    `case` is the record (None where the notice does not say); `comments` holds the
+    `rule: ...` / `fill: ...` comment of each field path, `meta` the `*.draft.yaml` data.
+    """
+
+    case: Case
     comments: dict[str, str]
     meta: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return self.case.id
+
+    @property
+    def item(self) -> int:
+        return self.case.item
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The record as plain data, as the draft file holds it (`TODO` where unknown)."""
+        return case_mapping(self.case)
 
     @property
     def truncated(self) -> bool:
@@ -78,8 +93,11 @@ class IngestReport:
     def changed(self) -> list[Path]:
         return [f.path for f in self.files if f.status in ("created", "updated")]
 
-    def summary(self) -> str:
-        """A plain-text account for people: cases, findings, files."""
+    def summary(self, style: OptionStyle = python_style) -> str:
+        """A plain-text account for people: cases, findings, files.
+
+        `style` renders the settings that messages refer to (`kg.core.errors.option`).
+        """
         verb = "wrote" if self.written else "would write"
         lines = [
             f"{self.notice}: {len(self.cases)} draft case(s) of batch {self.batch_id}, "
@@ -92,13 +110,13 @@ class IngestReport:
                 f"{len(case.conflicts)} conflict(s)" if case.conflicts else "",
                 f"{len(case.placeholders)} field(s) to fill" if case.placeholders else "",
             ]
-            title = case.record["title"]["quote"] if isinstance(case.record["title"], dict) else ""
+            title = case.case.title.quote if case.case.title else ""
             note = ", ".join(f for f in flags if f)
             lines.append(f"  {case.id}  {title[:30]}" + (f"  [{note}]" if note else ""))
         for heading, problems in (("conflicts", self.conflicts), ("warnings", self.warnings)):
             if problems:
                 lines.append(f"{heading}:")
-                lines += [f"  {p}".replace("\n", "\n  ") for p in problems]
+                lines += [f"  {p.render(style)}".replace("\n", "\n  ") for p in problems]
         if self.noise_lines:
             lines.append(
                 "skipped as page noise (menus, 字体, share buttons): line(s) "

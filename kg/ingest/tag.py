@@ -49,8 +49,11 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class Claim:
-    """A concept found in the text, with its quote span and the rule that found it."""
+class Tag:
+    """A concept found in the text: the offsets of the clause that quotes it, and the rule.
+
+    The assembler turns tags into the claims of a record (`kg.records.schema`).
+    """
 
     concept: str
     start: int
@@ -307,9 +310,9 @@ class Tagger:
         closing = t.match.find('"', hit.end, hit.end + 10)
         return closing != -1
 
-    def claims(self, t: NoticeText, spans: list[tuple[int, int]]) -> dict[str, list[Claim]]:
+    def claims(self, t: NoticeText, spans: list[tuple[int, int]]) -> dict[str, list[Tag]]:
         """Mechanism, actor, platform and problem claims found in `spans` of the text."""
-        out: dict[str, list[Claim]] = {
+        out: dict[str, list[Tag]] = {
             "mechanisms": [],
             "actors": [],
             "platforms": [],
@@ -317,11 +320,11 @@ class Tagger:
         }
         seen: set[tuple[str, str, int, int]] = set()
 
-        def add(kind: str, claim: Claim) -> None:
-            key = (kind, claim.concept + claim.name, claim.start, claim.end)
+        def add(kind: str, tag: Tag) -> None:
+            key = (kind, tag.concept + tag.name, tag.start, tag.end)
             if key not in seen:
                 seen.add(key)
-                out[kind].append(claim)
+                out[kind].append(tag)
 
         vocab = self.vocabulary
         index = vocab.indexes
@@ -335,7 +338,7 @@ class Tagger:
                 if vocab.subsumed("mechanism", hit, every):
                     continue
                 a, b = self._quote(t, hit, lo, hi)
-                add("mechanisms", Claim(hit.concept, a, b, hit.rule))
+                add("mechanisms", Tag(hit.concept, a, b, hit.rule))
             actors = longest_first(index["actor"].hits(t.match, lo, hi))
             for hit in actors:
                 inside = next(
@@ -350,7 +353,7 @@ class Tagger:
                     continue
                 a, b = self._quote(t, hit, lo, hi)
                 role, role_rule = role_of(hit.concept, t.norm[a:b])
-                add("actors", Claim(hit.concept, a, b, f"{hit.rule}; {role_rule}", role))
+                add("actors", Tag(hit.concept, a, b, f"{hit.rule}; {role_rule}", role))
             for hit in longest_first(index["platform-type"].hits(t.match, lo, hi)):
                 close = hit.start - 1
                 if close <= lo or t.match[close] != '"':
@@ -361,7 +364,7 @@ class Tagger:
                 name = t.text[opening + 1 : close]
                 add(
                     "platforms",
-                    Claim(
+                    Tag(
                         hit.concept,
                         opening,
                         hit.end,
@@ -371,7 +374,7 @@ class Tagger:
                 )
             for m in _PROBLEM.finditer(t.norm, lo, hi):
                 label = t.text[m.start("label") : m.end("label")].strip()
-                add("problems", Claim("", m.start(), m.end(), "problem-cue:针对", label=label))
+                add("problems", Tag("", m.start(), m.end(), "problem-cue:针对", label=label))
         for kind in out:
             out[kind].sort(key=lambda c: (c.start, c.end, c.concept, c.name))
         return out

@@ -60,19 +60,21 @@ _YEAR = re.compile(r"((?:19|20)\d\d)年")
 
 
 @dataclass(frozen=True)
-class YearClaim:
+class YearMatch:
+    """A 'since YEAR' phrase: the year and the phrase's offsets."""
+
     year: int
     start: int
     end: int
     rule: str
 
 
-def find_start_year(norm: str, start: int, end: int) -> YearClaim | None:
+def find_start_year(norm: str, start: int, end: int) -> YearMatch | None:
     """The first 'since YEAR' phrase (自2018年以来, 从2019年起, 2018年以来) in a span."""
     m = _START_YEAR.search(norm, start, end)
     if not m:
         return None
-    return YearClaim(int(m.group(1)), m.start(), m.end(), "start-year-regex")
+    return YearMatch(int(m.group(1)), m.start(), m.end(), "start-year-regex")
 
 
 # -- Quantities --
@@ -105,7 +107,9 @@ _MARKER = re.compile(r"\s*(?:[一二三四五六七八九十]+是|\(?[一二三�
 
 
 @dataclass(frozen=True)
-class QuantityClaim:
+class QuantityMatch:
+    """A number with a unit found in the text, before it becomes a record's QuantityClaim."""
+
     value: int | float
     unit: str
     what: str
@@ -140,9 +144,9 @@ def _clean_what(text: str) -> str:
     return text.strip(" ()")
 
 
-def find_quantities(norm: str, lo: int, hi: int) -> list[QuantityClaim]:
+def find_quantities(norm: str, lo: int, hi: int) -> list[QuantityMatch]:
     """Numbers with units in norm[lo:hi]: 200万元 → 2,000,000 CNY, 三项 → 3 item, ..."""
-    out: list[QuantityClaim] = []
+    out: list[QuantityMatch] = []
     for m in _QUANTITY.finditer(norm, lo, hi):
         unit_text, num_text = m.group("unit"), m.group("num")
         after = norm[m.end() : m.end() + 16]
@@ -179,7 +183,7 @@ def find_quantities(norm: str, lo: int, hi: int) -> list[QuantityClaim]:
             tail_end = m.end() + 1  # 五个一: a slogan naming five items
             label = norm[m.start() : tail_end]
             out.append(
-                QuantityClaim(value, unit, label, None, m.start(), tail_end, "quantity-regex")
+                QuantityMatch(value, unit, label, None, m.start(), tail_end, "quantity-regex")
             )
             continue
         c_start, c_end = clause_bounds(norm, m.start(), m.end(), lo, hi)
@@ -200,20 +204,20 @@ def find_quantities(norm: str, lo: int, hi: int) -> list[QuantityClaim]:
         years = [int(y) for y in _YEAR.findall(norm, c_start, m.start())]
         years = [y for y in years if y != value]
         for year in years or [None]:
-            out.append(QuantityClaim(value, unit, what[:40], year, q_start, q_end, rule))
+            out.append(QuantityMatch(value, unit, what[:40], year, q_start, q_end, rule))
     for m in _PERCENT_CN.finditer(norm, lo, hi):
         c_start, c_end = clause_bounds(norm, m.start(), m.end(), lo, hi)
         what = _clean_what(norm[c_start : m.start()]) or m.group(0)
         num = m.group("num")
         percent = float(num) if num[0].isdigit() else cn_int(num)
         rule = "quantity-regex (百分之)"
-        out.append(QuantityClaim(percent, "percent", what[:40], None, c_start, c_end, rule))
+        out.append(QuantityMatch(percent, "percent", what[:40], None, c_start, c_end, rule))
     if scale := _SCALE.search(norm, lo, hi):  # 百分制: scored on a 100-point scale
         c_start, c_end = clause_bounds(norm, scale.start(), scale.end(), lo, hi)
         q_start = max(c_start, scale.start() - 12)
         q_end = min(c_end, scale.end() + 8)
         what = "百分制评分(满分100分)"
-        out.append(QuantityClaim(100, "point", what, None, q_start, q_end, "scale-百分制"))
+        out.append(QuantityMatch(100, "point", what, None, q_start, q_end, "scale-百分制"))
     return sorted(out, key=lambda q: (q.start, q.end, q.unit, q.year or 0))
 
 
