@@ -44,9 +44,10 @@ def worker(store: str, trig: Path, timeout: float, persistent: bool = False) -> 
     a folder (what `--store oxigraph:DIR` opens) instead of memory."""
     import pyoxigraph
 
-    from kg.query.graph import KnowledgeGraph
+    from kg import KnowledgeGraph
     from kg.query.library import named_queries
-    from kg.store.stores import MemoryStore, OxigraphStore
+    from kg.store.memory import MemoryStore
+    from kg.store.oxigraph import OxigraphStore
 
     out: dict[str, float | None] = {}
     if store == "baseline":

@@ -28,9 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kg.query.graph import KnowledgeGraph  # noqa: E402
-from kg.serve.server import Reply, make_server  # noqa: E402
-from kg.store.stores import OxigraphStore  # noqa: E402
+from kg import KnowledgeGraph  # noqa: E402
+from kg.serve.endpoint import make_server  # noqa: E402
+from kg.serve.replies import Reply  # noqa: E402
+from kg.store.oxigraph import OxigraphStore  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:

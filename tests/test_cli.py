@@ -10,8 +10,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from kg import __version__
 from kg.cli import main
+from kg.core.about import __version__
 
 from .conftest import ROOT
 

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from kg import KnowledgeGraph
 from kg.analysis.networks import network_graph
 from kg.build import serialize
 from kg.cli import main
 from kg.core.errors import KgError
 from kg.outputs.export import inert, render
-from kg.query.graph import KnowledgeGraph
-from kg.store.stores import MemoryStore
+from kg.store.memory import MemoryStore
 
 from .conftest import ROOT
 
@@ -249,8 +249,8 @@ def test_release_clears_a_killed_release_and_leaves_nothing_on_failure(tmp_path,
     import subprocess
     import sys
 
+    from kg import KnowledgeGraph
     from kg.outputs.release import make_release
-    from kg.query.graph import KnowledgeGraph
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

@@ -11,10 +11,10 @@ import yaml
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
+from kg import KnowledgeGraph
 from kg.core.errors import KgError
 from kg.outputs import figures
 from kg.outputs.figures import find_cjk_font, mechanism_counts, write_figures
-from kg.query.graph import KnowledgeGraph
 
 from .conftest import ROOT
 

@@ -24,14 +24,14 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, XSD, BNode, Dataset, Graph, Literal, URIRef
 
-import kg.store.stores as kg_store
+import kg.store.memory as kg_store
+from kg import KnowledgeGraph
 from kg.core.errors import KgError, Problem
 from kg.core.isolate import run_in_thread, run_isolated
-from kg.query.graph import KnowledgeGraph
 from kg.query.library import named_queries
-from kg.query.writers import Table
+from kg.store.memory import MemoryStore
+from kg.store.rows import Table
 from kg.store.sparql import prepare
-from kg.store.stores import MemoryStore
 
 from .conftest import ROOT
 
@@ -187,10 +187,10 @@ def test_terms_come_back_exactly_and_are_not_logged_again(caplog):
     query = prepare(
         "SELECT ?s ?o WHERE { ?s rdf:value ?o } ORDER BY ?s", where="q", local_graphs=["urn:g"]
     )
-    here = store.select(query, None)
+    here = store.select(query, timeout=None)
     caplog.clear()
     with caplog.at_level(logging.DEBUG):
-        forked = store.select(query, 30)
+        forked = store.select(query, timeout=30)
     assert not caplog.records, [r.getMessage() for r in caplog.records]
     assert [row[1] for row in here.rows] == objects
     assert forked == here
@@ -244,7 +244,7 @@ def test_error_messages_read_as_before():
 
 @pytest.mark.parametrize("error", [ValueError("engine broke"), RecursionError()])
 def test_store_errors_read_as_on_the_thread_path(seed_kg, monkeypatch, error):
-    def broken(query):
+    def broken(query, graphs=None):
         raise error
 
     monkeypatch.setattr(seed_kg.store, "_result", broken)
@@ -307,7 +307,7 @@ def test_timeout_kills_and_reaps_a_child_that_holds_the_gil(tmp_path):
     elapsed = time.monotonic() - started
     assert str(caught.value) == (
         "query: query did not finish within 1 s and was abandoned\n"
-        "    hint: narrow the query, or raise --timeout"
+        "    hint: narrow the query, or allow it more time (timeout)"
     )
     assert 1 <= elapsed < 3
     pid = int(pid_file.read_text())
@@ -389,7 +389,7 @@ def test_a_large_select_comes_back_intact():
         where="q",
         local_graphs=["urn:g"],
     )
-    answer = store.select(query, 60)
+    answer = store.select(query, timeout=60)
     assert answer.variables == ["a", "x", "b", "y"]
     pairs = [(s, o) for s, _, o in graph]
     assert Counter(answer.rows) == Counter(a + b for a in pairs for b in pairs)
@@ -410,7 +410,7 @@ def test_the_child_leaves_the_parents_stdout_and_atexit_alone(tmp_path):
         from rdflib import Dataset, Literal, URIRef
         from kg.core.isolate import run_isolated
         from kg.store.sparql import prepare
-        from kg.store.stores import MemoryStore
+        from kg.store.memory import MemoryStore
 
         # Python 3.12+ warns when a threaded process forks; kg.core.isolate silences it
         warnings.warn(
@@ -432,7 +432,7 @@ def test_the_child_leaves_the_parents_stdout_and_atexit_alone(tmp_path):
         dataset = Dataset()
         dataset.graph(URIRef("urn:g")).add((URIRef("urn:s"), URIRef("urn:p"), Literal(1)))
         query = prepare("SELECT ?o WHERE { ?s ?p ?o }", where="q", local_graphs=["urn:g"])
-        print(MemoryStore(dataset).select(query, 10).rows)
+        print(MemoryStore(dataset).select(query, timeout=10).rows)
         """
     )
     proc = subprocess.run(

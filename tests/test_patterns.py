@@ -7,8 +7,8 @@ from itertools import combinations
 import networkx as nx
 import pytest
 
+from kg import KnowledgeGraph
 from kg.analysis.networks import load_case_mechanisms
-from kg.query.graph import KnowledgeGraph
 
 from .conftest import ROOT
 

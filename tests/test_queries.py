@@ -17,8 +17,8 @@ import yaml
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
+from kg import KnowledgeGraph
 from kg.core.namespaces import MECH
-from kg.query.graph import KnowledgeGraph
 from kg.query.library import named_queries
 
 ROOT = Path(__file__).resolve().parents[1]

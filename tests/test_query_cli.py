@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.query import Result
 
-import kg.cli as kg_cli
 from kg.cli import main
+from kg.cli.options import GraphSource
 from kg.query.library import named_queries
 
 from .conftest import ROOT
@@ -36,7 +36,7 @@ def graph_file(tmp_path_factory) -> Path:
 
 
 _LOADED: dict[tuple, object] = {}
-_real_load_graph = kg_cli.load_graph
+_real_load_graph = GraphSource.load
 
 
 def _cached_load_graph(source):
@@ -48,7 +48,7 @@ def _cached_load_graph(source):
 
 @pytest.fixture(autouse=True)
 def _reuse_loaded_graph(monkeypatch):
-    monkeypatch.setattr(kg_cli, "load_graph", _cached_load_graph)
+    monkeypatch.setattr(GraphSource, "load", _cached_load_graph)
 
 
 def _query(graph_file: Path, *args: str):

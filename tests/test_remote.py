@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kg import KnowledgeGraph
 from kg.cli import main
-from kg.query.graph import KnowledgeGraph
 from kg.query.library import named_queries
 
 from .conftest import ROOT
@@ -165,7 +165,7 @@ def test_endpoint_answers_garbage(garbage_server):
 
 
 def test_endpoint_that_hangs_times_out(silent_server):
-    from kg.store.stores import RemoteStore
+    from kg.store.remote import RemoteStore
 
     started = time.perf_counter()
     kg = KnowledgeGraph(RemoteStore(silent_server, timeout=1))

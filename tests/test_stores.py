@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kg import KnowledgeGraph
 from kg.cli import main
-from kg.query.graph import KnowledgeGraph
 from kg.query.library import named_queries
-from kg.store.stores import MemoryStore, OxigraphStore
+from kg.store.memory import MemoryStore
+from kg.store.oxigraph import OxigraphStore
 
 from .conftest import ROOT
 

@@ -35,8 +35,8 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright 
 from rdflib import Graph, Literal, URIRef  # noqa: E402
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS  # noqa: E402
 
+from kg import KnowledgeGraph  # noqa: E402
 from kg.outputs.render import render_all  # noqa: E402
-from kg.query.graph import KnowledgeGraph  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CASE_RECORDS = [

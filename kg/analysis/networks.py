@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 
-from kg.query.writers import compact_iri
+from kg.core.namespaces import compact_iri
 
 if TYPE_CHECKING:
-    from kg.query.graph import KnowledgeGraph
+    from kg.query.graph import QueryGraph
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class Incidence:
         return [self.cases[i] for i in hits.tolist()]
 
 
-def load_case_mechanisms(kg: KnowledgeGraph) -> CaseMechanisms:
+def load_case_mechanisms(kg: QueryGraph) -> CaseMechanisms:
     uses: dict[str, set[str]] = defaultdict(set)
     cases: dict[str, dict[str, str]] = {}
     mechanisms: dict[str, dict[str, str]] = {}
@@ -182,7 +182,7 @@ def _label(attrs: dict[str, str]) -> dict[str, str]:
     return {**attrs, "label": attrs["label_zh"]}
 
 
-def case_mechanism_graph(kg: KnowledgeGraph, data: CaseMechanisms | None = None) -> nx.Graph:
+def case_mechanism_graph(kg: QueryGraph, data: CaseMechanisms | None = None) -> nx.Graph:
     """Bipartite graph: cases (bipartite=0) and the mechanisms they use (bipartite=1)."""
     data = data or load_case_mechanisms(kg)
     quotes: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -207,7 +207,7 @@ def case_mechanism_graph(kg: KnowledgeGraph, data: CaseMechanisms | None = None)
 
 
 def cooccurrence_graph(
-    kg: KnowledgeGraph, data: CaseMechanisms | None = None, *, expanded: bool = False
+    kg: QueryGraph, data: CaseMechanisms | None = None, *, expanded: bool = False
 ) -> nx.Graph:
     """Mechanisms linked by the number of cases that use both (edge `weight`).
 
@@ -247,7 +247,7 @@ ALL_PAIRS_LIMIT = 300  # above this many cases, each case keeps its `top_k` most
 
 
 def similarity_graph(
-    kg: KnowledgeGraph,
+    kg: QueryGraph,
     data: CaseMechanisms | None = None,
     *,
     min_shared: int = 1,
@@ -356,7 +356,7 @@ def module_communities(
     return [groups[i] for i in order], [modules[i] for i in order]
 
 
-def network_graph(kg: KnowledgeGraph, rows: list[dict] | None = None) -> nx.MultiDiGraph:
+def network_graph(kg: QueryGraph, rows: list[dict] | None = None) -> nx.MultiDiGraph:
     """The whole graph as typed nodes (case, body, place, mechanism, actor) and edges.
 
     Node attributes: kind, label, label_zh, label_en; edge attribute: relation (the

@@ -23,10 +23,11 @@ from kg.analysis.networks import (
     module_communities,
     similarity_graph,
 )
-from kg.query.writers import Table, format_table
+from kg.query.writers import format_table
+from kg.store.rows import Table
 
 if TYPE_CHECKING:
-    from kg.query.graph import KnowledgeGraph
+    from kg.query.graph import QueryGraph
 
 LEVELS = {"rkg:CountyLevel": "county", "rkg:TownshipLevel": "township"}
 
@@ -150,7 +151,7 @@ def _set_counts(
 SIMILARITY_COMMUNITY_LIMIT = 2000  # above it: mechanism modules (networks.module_communities)
 
 
-def case_communities(kg: KnowledgeGraph, data: CaseMechanisms, seed: int = 42) -> list[dict]:
+def case_communities(kg: QueryGraph, data: CaseMechanisms, seed: int = 42) -> list[dict]:
     """Communities of alike cases: Louvain on the case-similarity graph up to
     `SIMILARITY_COMMUNITY_LIMIT` cases; above it, cases join the mechanism module (Louvain
     on the co-occurrence network) that holds most of their mechanisms, since the
@@ -182,7 +183,7 @@ def case_communities(kg: KnowledgeGraph, data: CaseMechanisms, seed: int = 42) -
     return rows
 
 
-def bridging_mechanisms(kg: KnowledgeGraph, data: CaseMechanisms, top: int = 10) -> list[dict]:
+def bridging_mechanisms(kg: QueryGraph, data: CaseMechanisms, top: int = 10) -> list[dict]:
     """Betweenness in the co-occurrence network of direct tags (on the projection: cheap)."""
     graph = cooccurrence_graph(kg, data)
     scores = nx.betweenness_centrality(graph, normalized=True)
@@ -223,7 +224,7 @@ def contrast(
     return rows
 
 
-def find_patterns(kg: KnowledgeGraph, *, min_cases: int = 2, seed: int = 42) -> Patterns:
+def find_patterns(kg: QueryGraph, *, min_cases: int = 2, seed: int = 42) -> Patterns:
     data = load_case_mechanisms(kg)
     return Patterns(
         cases=len(data.uses),

@@ -1,4 +1,4 @@
-"""The main job as functions: load inputs, build, validate, write. The CLI calls these."""
+"""Writing a build: kg.ttl and kg.trig switch as one, or nothing changes."""
 
 from __future__ import annotations
 
@@ -6,17 +6,10 @@ import errno
 import warnings
 from pathlib import Path
 
-from kg.build.dataset import Build, build, load_inputs, output_files
+from kg.build.dataset import Build, output_files
 from kg.build.generations import publish_generation, supports_symlinks
 from kg.core.errors import KgError, Problem
 from kg.core.textio import atomic_write_many
-from kg.validate.checks import Report, validate
-
-
-def build_project(root: Path, *, check: bool = True) -> tuple[Build, Report | None]:
-    """Build the dataset from `root`; validate it unless `check` is False."""
-    result = build(load_inputs(root))
-    return result, validate(result) if check else None
 
 
 def write_build(result: Build, out: Path) -> list[Path]:

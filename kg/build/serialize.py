@@ -7,7 +7,6 @@ nodes in hash order; every writer here imposes a sorted order instead.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from importlib import resources
 
@@ -15,18 +14,8 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
 from kg.core.errors import KgError, Problem
+from kg.core.formats import XML_ILLEGAL
 from kg.core.namespaces import PREFIXES, bind_prefixes
-
-RDF_FORMATS = {  # our name -> (file suffix, media type)
-    "ttl": (".ttl", "text/turtle"),
-    "nt": (".nt", "application/n-triples"),
-    "nq": (".nq", "application/n-quads"),
-    "trig": (".trig", "application/trig"),
-    "jsonld": (".jsonld", "application/ld+json"),
-    "xml": (".rdf", "application/rdf+xml"),
-}
-# Characters XML 1.0 cannot hold, even escaped.
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def union(dataset: Dataset) -> Graph:

@@ -26,8 +26,14 @@ def option(name: str, value: object = None) -> str:
     return "{option:" + name + ("" if value is None else f"={value}") + "}"
 
 
+# Settings that Python callers give as keyword arguments of their own (query parameters).
+_BARE_IN_PYTHON = frozenset({"params"})
+
+
 def python_style(name: str, value: str | None) -> str:
-    return name if value is None else f"{name}={value}"
+    if value is None:
+        return name
+    return value if name in _BARE_IN_PYTHON else f"{name}={value}"
 
 
 def render_options(text: str, style: OptionStyle = python_style) -> str:

@@ -14,9 +14,10 @@ The child never returns into the caller's code: it leaves with `os._exit`, so it
 `atexit` handler and flushes none of the stdio buffers it inherited (whatever the parent
 had buffered would otherwise be written twice).
 
-`kg serve` forks its query processes with its own, stricter code (kg.serve.server: a network
-sandbox, a memory cap, HTTP error replies); this module is the same idea for the command
-line and the Python API.
+The command line, the Python API and `kg serve` share this one implementation. The
+endpoint asks for more: a network sandbox and a memory cap in the child
+(`kg.core.sandbox`), a cap on the reply's size, and a registry of its children so that
+it can kill them when it stops.
 """
 
 from __future__ import annotations
@@ -37,15 +38,14 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import NoReturn, TypeVar
 
 from rdflib import BNode, Literal, URIRef
 
-from kg.core.errors import KgError, Problem
-
-if os.name == "posix":
-    import resource
+from kg.core.errors import KgError, Problem, option
+from kg.core.sandbox import bound_lifetime, deny_network, limit_memory
 
 # The child only evaluates on inherited, read-only data and leaves with os._exit, so
 # forking from a threaded process is safe here (Python 3.12+ warns about it).
@@ -58,7 +58,56 @@ _HEADER = struct.Struct("!Q")  # the length of the pickled reply that follows
 # inherit this pipe's write end, and the parent would then not see EOF when its own
 # child dies.
 _FORK_LOCK = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    """A child forked while another thread held the lock must not inherit it held."""
+    global _FORK_LOCK
+    _FORK_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 _INHERITED: list[object] = []  # the child's reference to the parent's sys.stdout
+
+
+class QueryTimeout(KgError):
+    """A query stopped at its deadline."""
+
+
+class ChildDied(KgError):
+    """The evaluating process ended without a whole answer (killed, out of memory)."""
+
+
+class ReplyTooLarge(KgError):
+    """The answer is larger than the caller accepts; the child was killed."""
+
+
+class Children:
+    """The pids of running children, so that a server can kill them when it stops."""
+
+    def __init__(self) -> None:
+        self._pids: set[int] = set()
+        self._lock = threading.Lock()
+
+    def add(self, pid: int) -> None:
+        with self._lock:
+            self._pids.add(pid)
+
+    def discard(self, pid: int) -> None:
+        with self._lock:
+            self._pids.discard(pid)
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return sorted(self._pids)
+
+    def kill_all(self) -> None:
+        with self._lock:
+            pids = list(self._pids)
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def error_for(error: BaseException, what: str) -> KgError:
@@ -72,11 +121,11 @@ def error_for(error: BaseException, what: str) -> KgError:
 
 def timed_out(timeout: float, what: str) -> KgError:
     """The `KgError` for a query stopped at its deadline (the same on every path)."""
-    return KgError(
+    return QueryTimeout(
         Problem(
             what,
             f"query did not finish within {timeout:g} s and was abandoned",
-            hint="narrow the query, or raise --timeout",
+            hint=f"narrow the query, or allow it more time ({option('timeout')})",
         )
     )
 
@@ -107,39 +156,69 @@ def run_in_thread(work: Callable[[], T], timeout: float | None, what: str) -> T:
     return box["value"]  # type: ignore[return-value]
 
 
-def run_isolated(work: Callable[[], T], timeout: float | None, what: str) -> T:
+@dataclass(frozen=True)
+class Limits:
+    """What the child may do beyond evaluating: `sandbox` denies it the network,
+    `max_memory` caps its address space above what it inherited, `max_reply` caps the
+    bytes of its answer. `strict` means: never fall back to running in this process."""
+
+    sandbox: bool = False
+    max_memory: int | None = None
+    max_reply: int | None = None
+    strict: bool = False
+
+
+def run_isolated(
+    work: Callable[[], T],
+    timeout: float | None,
+    what: str,
+    *,
+    limits: Limits = Limits(),
+    children: Children | None = None,
+) -> T:
     """Run `work` in a forked child; kill it and raise a `KgError` after `timeout` seconds.
 
     `work`'s result must be picklable. Without a timeout (None or 0) `work` runs here, in
     this process, and its exceptions propagate unchanged, as with `run_in_thread`, which
-    is also used where there is no `os.fork` or the fork fails (no process to spare).
+    is also used where there is no `os.fork` or the fork fails (no process to spare),
+    unless `limits.strict` (then the failure to fork is an error).
     """
-    if not timeout:
+    if not timeout and not limits.strict:
         return work()
     if not hasattr(os, "fork"):
+        if limits.strict:
+            raise KgError(Problem(what, "this platform cannot run a query in its own process"))
         return run_in_thread(work, timeout, what)
-    deadline = time.monotonic() + timeout
+    deadline = None if not timeout else time.monotonic() + timeout
     with _FORK_LOCK:
         read_end, write_end = os.pipe()
         try:
             pid = os.fork()
-        except OSError:  # no process to spare (EAGAIN, ENOMEM): answer the old way
+        except OSError as exc:  # no process to spare (EAGAIN, ENOMEM)
             os.close(read_end)
             os.close(write_end)
+            if limits.strict:
+                raise KgError(Problem(what, f"cannot start a query process: {exc}")) from None
             pid = -1
         if pid == 0:
             os.close(read_end)
-            _child(work, write_end, what, timeout)
+            _child(work, write_end, what, timeout or 0, limits)
         if pid > 0:
             os.close(write_end)
     if pid < 0:
         return run_in_thread(work, timeout, what)
+    if children is not None:
+        children.add(pid)
     reaped = False
     try:
         try:
-            data = _receive(read_end, deadline)
+            data = _receive(read_end, deadline, limits.max_reply)
         except TimeoutError:
-            raise timed_out(timeout, what) from None
+            raise timed_out(timeout or 0, what) from None
+        except OverflowError:
+            raise ReplyTooLarge(
+                Problem(what, f"the answer is larger than {limits.max_reply} bytes")
+            ) from None
         status = _reap(pid)  # the child leaves right after writing
         reaped = True
         if data is None:  # the pipe closed before a whole reply: the child died
@@ -148,7 +227,7 @@ def run_isolated(work: Callable[[], T], timeout: float | None, what: str) -> T:
                 how = "status unknown"
             else:
                 how = f"signal {-code}" if code < 0 else f"exit status {code}"
-            raise KgError(
+            raise ChildDied(
                 Problem(
                     what,
                     f"the query process ended without an answer ({how}); "
@@ -169,6 +248,8 @@ def run_isolated(work: Callable[[], T], timeout: float | None, what: str) -> T:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             _reap(pid)
+        if children is not None:
+            children.discard(pid)
 
 
 def _reap(pid: int) -> int | None:
@@ -182,7 +263,9 @@ def _reap(pid: int) -> int | None:
 # -- the child --
 
 
-def _child(work: Callable[[], object], fd: int, what: str, timeout: float) -> NoReturn:
+def _child(
+    work: Callable[[], object], fd: int, what: str, timeout: float, limits: Limits
+) -> NoReturn:
     """Evaluate, write one framed, pickled reply to `fd`, and leave without any cleanup."""
     code = 0
     _INHERITED.append(sys.stdout)  # kept referenced: freeing it would flush the parent's bytes
@@ -192,10 +275,14 @@ def _child(work: Callable[[], object], fd: int, what: str, timeout: float) -> No
         gc.freeze()
         with contextlib.suppress(ValueError):
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
         # Should the parent die without killing it, the child still ends on its own.
-        cpu = int(timeout) + 2
-        with contextlib.suppress(OSError, ValueError):
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        if timeout:
+            bound_lifetime(timeout)
+        if limits.sandbox:
+            deny_network()
+        if limits.max_memory:
+            limit_memory(limits.max_memory)
         # The evaluation never prints; if something did, it must not go through the
         # parent's buffer, which may hold output the parent has yet to write.
         with contextlib.suppress(OSError):
@@ -225,8 +312,9 @@ def _write_all(fd: int, data: bytes | memoryview) -> None:
 # -- the reply --
 
 
-def _receive(fd: int, deadline: float) -> bytearray | None:
-    """One framed reply from `fd`; None if the pipe closes first; TimeoutError at `deadline`.
+def _receive(fd: int, deadline: float | None, max_size: int | None) -> bytearray | None:
+    """One framed reply from `fd`; None if the pipe closes first; TimeoutError at `deadline`,
+    OverflowError if the reply announces more than `max_size` bytes.
 
     The pipe is read as the child writes, so a reply larger than the pipe's buffer (a
     result of hundreds of MB) flows through instead of blocking both processes.
@@ -237,16 +325,23 @@ def _receive(fd: int, deadline: float) -> bytearray | None:
     if header is None:
         return None
     (size,) = _HEADER.unpack(header)
+    if max_size is not None and size > max_size:
+        raise OverflowError(size)
     return _read_exactly(fd, size, poller, deadline)
 
 
-def _read_exactly(fd: int, size: int, poller: select.poll, deadline: float) -> bytearray | None:
+def _read_exactly(
+    fd: int, size: int, poller: select.poll, deadline: float | None
+) -> bytearray | None:
     buffer = bytearray(size)
     with memoryview(buffer) as view:
         got = 0
         while got < size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not poller.poll(math.ceil(remaining * 1000)):
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise TimeoutError
+            wait = -1 if remaining is None else math.ceil(remaining * 1000)
+            if not poller.poll(wait):
                 raise TimeoutError
             n = os.readv(fd, [view[got:]])
             if n == 0:

@@ -1,10 +1,10 @@
 """Where a project keeps its inputs and outputs: the one place the folder layout is spelled.
 
-    data/sources/   immutable source texts and their metadata records
-    data/cases/     curated case records        data/drafts/   drafts written by ingest
-    data/vocab/     SKOS vocabularies           data/places/   places.yaml
-    ontology/       renda.ttl, shapes.ttl, qc/*.rq
-    build/          kg.ttl, kg.trig, views/, figures/, docs/, export/, release/
+data/sources/   immutable source texts and their metadata records
+data/cases/     curated case records        data/drafts/   drafts written by ingest
+data/vocab/     SKOS vocabularies           data/places/   places.yaml
+ontology/       renda.ttl, shapes.ttl, qc/*.rq
+build/          kg.ttl, kg.trig, views/, figures/, docs/, export/, release/
 """
 
 from __future__ import annotations

@@ -69,3 +69,20 @@ def bind_prefixes(manager: NamespaceManager) -> None:
 def sparql_prologue() -> str:
     """PREFIX lines for every project prefix, prepended to user queries."""
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+def compact_iri(text: str) -> str:
+    """A project IRI as a prefixed name (`mech:liaison-station`); other text unchanged.
+
+    A namespace can only shorten an IRI if both end their last path segment at the same
+    `/`, so only the namespaces sharing the IRI's head are tried, in PREFIXES order.
+    """
+    for prefix, ns in _NAMESPACES_BY_HEAD.get(text[: text.rfind("/") + 1], ()):
+        if text.startswith(ns):
+            return f"{prefix}:{text[len(ns) :]}"
+    return text
+
+
+_NAMESPACES_BY_HEAD: dict[str, list[tuple[str, str]]] = {}
+for _prefix, _ns in PREFIXES.items():
+    _NAMESPACES_BY_HEAD.setdefault(_ns[: _ns.rfind("/") + 1], []).append((_prefix, _ns))

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
-from kg import __version__
-from kg.build.serialize import RDF_FORMATS
+from kg.core.about import __version__
+from kg.core.formats import RDF as RDF_FORMATS
 from kg.core.namespaces import BASE, VOID, bind_prefixes
 
 if TYPE_CHECKING:
-    from kg.query.graph import KnowledgeGraph
+    from kg.query.graph import QueryGraph
 
 DATASET = URIRef(BASE + "dataset")
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -29,7 +29,7 @@ _TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s 
 
 
 def describe(
-    kg: KnowledgeGraph,
+    kg: QueryGraph,
     *,
     dumps: list[Path] = (),
     base_url: str = "",
@@ -62,20 +62,20 @@ def describe(
     g.add((d, URIRef(str(DCAT) + "version"), Literal(version)))  # DCAT 3 term
     g.add((d, VOID.uriSpace, Literal(BASE)))
     g.add((d, VOID.vocabulary, URIRef(BASE + "ontology#")))
-    triples = kg.query(_TRIPLES).rows[0][0]
+    triples = kg.query(_TRIPLES, timeout=None).rows[0][0]
     g.add((d, VOID.triples, Literal(int(triples))))
     latest = None
-    for source, issued in kg.query(_SOURCES).rows:
+    for source, issued in kg.query(_SOURCES, timeout=None).rows:
         g.add((d, DCTERMS.source, source))
         latest = max(latest or str(issued), str(issued))
     if latest:
         g.add((d, DCTERMS.modified, Literal(dt.date.fromisoformat(latest), datatype=XSD.date)))
-    for i, (cls, n) in enumerate(kg.query(_COUNTS).rows):
+    for i, (cls, n) in enumerate(kg.query(_COUNTS, timeout=None).rows):
         part = URIRef(f"{BASE}dataset/class/{i + 1}")
         g.add((d, VOID.classPartition, part))
         g.add((part, VOID["class"], cls))
         g.add((part, VOID.entities, Literal(int(n))))
-    media = {suffix: mt for suffix, mt in RDF_FORMATS.values()}
+    media = {f.suffix: f.media_type for f in RDF_FORMATS}
     for path in sorted(dumps):
         url = URIRef(base_url + path.name) if base_url else URIRef(path.name)
         dist = URIRef(f"{BASE}dataset/dump/{path.name}")

@@ -17,7 +17,7 @@ from rdflib import URIRef
 from kg.query.writers import compact
 
 if TYPE_CHECKING:
-    from kg.query.graph import KnowledgeGraph
+    from kg.query.graph import QueryGraph
 
 _TERMS = """
 SELECT ?term ?kind ?label_zh ?label_en ?comment_zh ?comment_en ?domain ?range ?quote WHERE {
@@ -69,7 +69,7 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _ontology_section(kg: KnowledgeGraph) -> list[str]:
+def _ontology_section(kg: QueryGraph) -> list[str]:
     out = ['<h2 id="ontology">本体 Ontology</h2>', "<dl>"]
     for p, o in kg.query(_HEADER).rows:
         out.append(f"<dt><code>{_e(compact(p))}</code></dt><dd>{_e(o)}</dd>")
@@ -107,7 +107,7 @@ def _ontology_section(kg: KnowledgeGraph) -> list[str]:
     return out
 
 
-def _vocabulary_section(kg: KnowledgeGraph) -> list[str]:
+def _vocabulary_section(kg: QueryGraph) -> list[str]:
     concepts: dict[str, dict] = {}
     schemes: dict[str, tuple[str, str]] = {}
     for row in kg.query(_CONCEPTS).dicts():
@@ -160,7 +160,7 @@ def _vocabulary_section(kg: KnowledgeGraph) -> list[str]:
     return out
 
 
-def render_docs(kg: KnowledgeGraph) -> str:
+def render_docs(kg: QueryGraph) -> str:
     """The documentation page as a string (UTF-8, no scripts, no external resources)."""
     body = _ontology_section(kg) + _vocabulary_section(kg)
     return "\n".join(

@@ -17,16 +17,14 @@ import networkx as nx
 
 from kg.analysis.networks import network_graph
 from kg.build import serialize
-from kg.core.errors import KgError, Problem
+from kg.core.errors import KgError, Problem, option
+from kg.core.formats import NETWORKS, RDF, TABLES, XML_ILLEGAL, find, get, names
 from kg.core.textio import atomic_write_many
 
 if TYPE_CHECKING:
-    from rdflib import Dataset
+    from kg.query.graph import QueryGraph
 
-    from kg.query.graph import KnowledgeGraph
-
-NETWORK_FORMATS = {"graphml": ".graphml", "gexf": ".gexf"}
-FORMATS = (*serialize.RDF_FORMATS, *NETWORK_FORMATS, "csv")
+FORMATS = names(RDF) + names(NETWORKS) + names(TABLES)
 #: table name -> (named query, parameters)
 TABLES = {
     "cases": "cases",
@@ -63,7 +61,7 @@ def csv_bytes(header: list[str], rows: list[list[object]], *, excel: bool = Fals
     return (("\ufeff" if excel else "") + buffer.getvalue()).encode("utf-8")
 
 
-def tables(kg: KnowledgeGraph, *, excel: bool = False) -> dict[str, bytes]:
+def tables(kg: QueryGraph, *, excel: bool = False) -> dict[str, bytes]:
     """The CSV tables, by file name: one per named query plus the case × mechanism matrix."""
     out = {}
     for name, query in TABLES.items():
@@ -81,14 +79,14 @@ def tables(kg: KnowledgeGraph, *, excel: bool = False) -> dict[str, bytes]:
     return out
 
 
-def network_bytes(kg: KnowledgeGraph, fmt: str, *, date: str = "1970-01-01") -> bytes:
+def network_bytes(kg: QueryGraph, fmt: str, *, date: str = "1970-01-01") -> bytes:
     """GraphML or GEXF of the whole network; GEXF's modification date is fixed to `date`."""
     graph = nx.DiGraph(network_graph(kg))  # Gephi reads simple graphs best
     items = [(n, a) for n, a in graph.nodes(data=True)]
     items += [(f"{u} -> {v}", a) for u, v, a in graph.edges(data=True)]
     for where, attrs in items:  # networkx would write them raw: a file no reader accepts
         for key, value in attrs.items():
-            if isinstance(value, str) and serialize.XML_ILLEGAL.search(value):
+            if isinstance(value, str) and XML_ILLEGAL.search(value):
                 raise KgError(
                     Problem(
                         str(where),
@@ -104,36 +102,25 @@ def network_bytes(kg: KnowledgeGraph, fmt: str, *, date: str = "1970-01-01") -> 
     return GEXF_DATE.sub(f'lastmodifieddate="{date}"'.encode(), buffer.getvalue())
 
 
-def dataset_of(kg: KnowledgeGraph) -> Dataset:
-    """The store's quads as an rdflib Dataset (the store may be Oxigraph)."""
-    store = kg.store
-    if hasattr(store, "dataset"):
-        return store.dataset
-    from rdflib import Dataset
-
-    dataset = Dataset()
-    dataset.parse(
-        data=store.store.dump(format=__import__("pyoxigraph").RdfFormat.N_QUADS), format="nquads"
-    )
-    return dataset
-
-
-def render(kg: KnowledgeGraph, fmt: str, *, excel: bool = False) -> dict[str, bytes]:
+def render(kg: QueryGraph, fmt: str, *, excel: bool = False) -> dict[str, bytes]:
     """The files of one export format, by relative name, rendered in memory."""
     if fmt not in FORMATS:
         raise KgError(
-            Problem("--format", f"unknown format {fmt!r}", hint="one of " + ", ".join(FORMATS))
+            Problem(
+                option("format"), f"unknown format {fmt!r}", hint="one of " + ", ".join(FORMATS)
+            )
         )
     if fmt == "csv":
         return tables(kg, excel=excel)
-    if fmt in NETWORK_FORMATS:
-        return {f"kg{NETWORK_FORMATS[fmt]}": network_bytes(kg, fmt)}
-    suffix = serialize.RDF_FORMATS[fmt][0]
-    return {f"kg{suffix}": serialize.serialize(dataset_of(kg), fmt)}
+    network = find(NETWORKS, fmt)
+    if network is not None:
+        return {f"kg{network.suffix}": network_bytes(kg, fmt)}
+    suffix = get(RDF, fmt).suffix
+    return {f"kg{suffix}": serialize.serialize(kg.store.to_dataset(), fmt)}
 
 
 def export(
-    kg: KnowledgeGraph, fmt: str, out: Path, *, force: bool = False, excel: bool = False
+    kg: QueryGraph, fmt: str, out: Path, *, force: bool = False, excel: bool = False
 ) -> list[Path]:
     """Write one format to `out`: a file, or a folder for CSV (several tables).
 
@@ -151,7 +138,8 @@ def export(
             Problem(
                 str(existing[0]),
                 "already exists",
-                hint="pass --force to replace it, or choose another --out",
+                hint=f"pass {option('force', True)} to replace it, or choose another "
+                f"{option('out')}",
             )
         )
     try:

@@ -24,7 +24,7 @@ from kg.core.textio import atomic_write_many
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from kg.query.graph import KnowledgeGraph
+    from kg.query.graph import QueryGraph
 
 #: Families tried first, in order; the first one installed is used.
 CJK_FAMILIES = (
@@ -96,7 +96,7 @@ def _rolled_up_counts(data: CaseMechanisms) -> Counter[str]:
 
 
 def mechanism_counts(
-    kg: KnowledgeGraph, data: CaseMechanisms | None = None
+    kg: QueryGraph, data: CaseMechanisms | None = None
 ) -> list[tuple[str, str, str, int]]:
     """(id, label_zh, label_en, cases) for every mechanism, most used first.
 
@@ -187,7 +187,7 @@ def _title(zh: str, en: str, lang: str) -> str:
     return f"{zh}  {en}" if lang == "zh" else en
 
 
-def _frequency_figure(data: CaseMechanisms, kg: KnowledgeGraph, lang: str) -> Figure:
+def _frequency_figure(data: CaseMechanisms, kg: QueryGraph, lang: str) -> Figure:
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator
@@ -382,7 +382,7 @@ def _unwritable(out_dir: Path, exc: OSError) -> Problem:
     )
 
 
-def write_figures(kg: KnowledgeGraph, out_dir: Path, *, lang: str = "zh") -> list[Path]:
+def write_figures(kg: QueryGraph, out_dir: Path, *, lang: str = "zh") -> list[Path]:
     """Write mechanism-frequency and case-mechanism-matrix as PNG and SVG; return the paths.
 
     `lang` picks the language of the mechanism and case labels (titles are bilingual in

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kg import __version__
 from kg.build import serialize
 from kg.build.generations import dead_writer, temp_name
+from kg.core.about import __version__
 from kg.core.errors import KgError, Problem
 from kg.core.textio import read_utf8
 
 if TYPE_CHECKING:
-    from kg.query.graph import KnowledgeGraph
+    from kg.query.graph import QueryGraph
 
 RELEASE_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "xml", "graphml", "gexf")
 
@@ -41,7 +41,7 @@ def canonical_checksum(nquads: bytes) -> str:
     return hashlib.sha256(canonical_nquads(nquads)).hexdigest()
 
 
-def release_files(kg: KnowledgeGraph, version: str) -> dict[str, bytes]:
+def release_files(kg: QueryGraph, version: str) -> dict[str, bytes]:
     """Every file of a release, by relative path, rendered in memory."""
     from kg.outputs.describe import describe
     from kg.outputs.docs import render_docs
@@ -72,7 +72,7 @@ def serialize_context() -> str:
 
 
 def make_release(
-    kg: KnowledgeGraph, out_root: Path, *, version: str = __version__, force: bool = False
+    kg: QueryGraph, out_root: Path, *, version: str = __version__, force: bool = False
 ) -> Path:
     """Write `out_root/renda-kg-VERSION/` whole, or not at all."""
     target = out_root / f"renda-kg-{version}"

@@ -25,7 +25,7 @@ from kg.core.textio import atomic_write_many
 from kg.outputs.views import View, all_views
 
 if TYPE_CHECKING:
-    from kg.query.graph import KnowledgeGraph
+    from kg.query.graph import QueryGraph
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 
@@ -141,7 +141,7 @@ def render_index(main: list[View], egos: list[View], skipped: int, summary: str)
     )
 
 
-def render_all(kg: KnowledgeGraph, out_dir: Path) -> list[Page]:
+def render_all(kg: QueryGraph, out_dir: Path) -> list[Page]:
     """Write every view and the index under `out_dir`; all pages are rendered first."""
     main, egos, skipped = all_views(kg)
     files: list[tuple[Path, bytes, View | None]] = []

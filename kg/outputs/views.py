@@ -24,7 +24,7 @@ from kg.records.load import UNIT_LABELS
 
 if TYPE_CHECKING:
     from kg.analysis.networks import CaseMechanisms
-    from kg.query.graph import KnowledgeGraph
+    from kg.query.graph import QueryGraph
 
 NODE_BUDGET = 1200  # 1,500 nodes came to 5.1 MB with the inlined library
 EDGE_BUDGET = 10_000  # beyond it each node keeps its strongest links (see prune_edges)
@@ -201,7 +201,7 @@ def _finish(view: View) -> View:
     return _layout(view)
 
 
-def whole_graph(kg: KnowledgeGraph, edges: list[dict] | None = None) -> View:
+def whole_graph(kg: QueryGraph, edges: list[dict] | None = None) -> View:
     graph = network_graph(kg, edges)
     nodes = [_node(n, a["kind"], a["label_zh"], a["label_en"]) for n, a in graph.nodes(data=True)]
     edges = []
@@ -221,7 +221,7 @@ def whole_graph(kg: KnowledgeGraph, edges: list[dict] | None = None) -> View:
     )
 
 
-def case_mechanism(kg: KnowledgeGraph, data: CaseMechanisms) -> View:
+def case_mechanism(kg: QueryGraph, data: CaseMechanisms) -> View:
     graph = kg.bipartite_graph()
     nodes = [_node(n, a["kind"], a["label_zh"], a["label_en"]) for n, a in graph.nodes(data=True)]
     for n in nodes:
@@ -262,7 +262,7 @@ def _family_legend(data: CaseMechanisms, mechanisms: list[str]) -> tuple[dict, l
     return color, legend
 
 
-def cooccurrence(kg: KnowledgeGraph, data: CaseMechanisms) -> View:
+def cooccurrence(kg: QueryGraph, data: CaseMechanisms) -> View:
     graph = kg.cooccurrence_graph()
     color, legend = _family_legend(data, list(graph.nodes))
     nodes = []
@@ -298,7 +298,7 @@ def cooccurrence(kg: KnowledgeGraph, data: CaseMechanisms) -> View:
     )
 
 
-def similarity(kg: KnowledgeGraph, data: CaseMechanisms) -> View:
+def similarity(kg: QueryGraph, data: CaseMechanisms) -> View:
     """Case similarity with Louvain colours; above the node budget, of an even sample
     (every k-th case by id), as the graph of all cases would be computed only to be cut."""
     cases = sorted(data.uses)
@@ -356,7 +356,7 @@ def similarity(kg: KnowledgeGraph, data: CaseMechanisms) -> View:
     return view
 
 
-def places(kg: KnowledgeGraph, rows: list[dict] | None = None) -> View:
+def places(kg: QueryGraph, rows: list[dict] | None = None) -> View:
     nodes: dict[str, dict] = {}
     edges = []
     rows = kg.select("network-edges").dicts() if rows is None else rows
@@ -399,7 +399,7 @@ def places(kg: KnowledgeGraph, rows: list[dict] | None = None) -> View:
     return _finish(view)
 
 
-def ego_views(kg: KnowledgeGraph, rows: list[dict] | None = None) -> list[View]:
+def ego_views(kg: QueryGraph, rows: list[dict] | None = None) -> list[View]:
     """One view per case: body, place chain, mechanisms, actors, quantities."""
     rows = kg.select("network-edges").dicts() if rows is None else rows
     labels: dict[str, tuple[str, str, str]] = {}
@@ -465,7 +465,7 @@ def ego_views(kg: KnowledgeGraph, rows: list[dict] | None = None) -> list[View]:
     return views
 
 
-def all_views(kg: KnowledgeGraph) -> tuple[list[View], list[View], int]:
+def all_views(kg: QueryGraph) -> tuple[list[View], list[View], int]:
     """The overview views, the per-case views, and how many cases had no page (budget)."""
     data = load_case_mechanisms(kg)
     edges = kg.select("network-edges").dicts()  # read once: three views use it

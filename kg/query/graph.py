@@ -1,68 +1,64 @@
-"""`KnowledgeGraph`: the one facade that the CLI and the notebooks share.
+"""`QueryGraph`: a read-only view of the graph in a store, asked in checked SPARQL.
 
-kg = KnowledgeGraph.load()                 # build/kg.trig if present, else rebuild
-kg.query("SELECT ...")                     # -> Table (rows), bool (ASK) or Graph
-kg.named("similar-cases", case="gd-b3-05") # a query of the library, by name
-kg.patterns()                              # the cross-case report
-kg.cooccurrence_graph()                    # networkx projections with string ids
+    graph = QueryGraph.open("oxigraph")        # build/kg.trig in Oxigraph, or a fresh build
+    graph.query("SELECT ...")                  # -> Table (rows), bool (ASK) or Graph
+    graph.named("similar-cases", case="gd-b3-05")  # a query of the library, by name
+    graph.values("case-tags")                  # rows as plain strings, for long lists
+
+The analyses and outputs take a `QueryGraph`; `kg.KnowledgeGraph` adds them as methods.
 """
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from kg.core.errors import KgError, Problem
+from kg.core.errors import KgError, Problem, option
+from kg.core.layout import Project
 from kg.query.library import named_query
-from kg.query.writers import Table
+from kg.store.base import DEFAULT_TIMEOUT, Store
+from kg.store.memory import MemoryStore
+from kg.store.rows import Table, Values
 from kg.store.sparql import PreparedQuery, prepare
-from kg.store.stores import DEFAULT_TIMEOUT, MemoryStore, Values
-
-if TYPE_CHECKING:
-    import networkx as nx
-
-    from kg.analysis.patterns import Patterns
 
 
-class KnowledgeGraph:
-    """A read-only view of the graph in a store, with queries, patterns and projections."""
+class QueryGraph:
+    """A read-only view of the graph in a store, with checked queries and the library."""
 
-    def __init__(self, store: MemoryStore, *, origin: str = ""):
+    def __init__(self, store: Store, *, origin: str = ""):
         self.store = store
         self.origin = origin
+        self._graph_names: tuple[str, ...] | None = None
         self._prepared: dict[tuple, PreparedQuery] = {}  # library queries, checked once
+        self._parse_lock = threading.Lock()  # pyparsing is not known to be thread-safe
 
     # -- loading --
     @classmethod
-    def from_file(cls, path: Path | str) -> KnowledgeGraph:
+    def from_file(cls, path: Path | str):
         """Load a built file (TriG keeps the named graphs; Turtle has only the union)."""
         path = Path(path)
         return cls(MemoryStore.from_file(path), origin=str(path))
 
     @classmethod
-    def from_data(cls, root: Path | str = ".") -> KnowledgeGraph:
+    def from_data(cls, root: Path | str = "."):
         """Build in memory from the project's data/ and ontology/ (no files written)."""
         from kg.build.dataset import build, load_inputs
 
-        result = build(load_inputs(Path(root)))
+        result = build(load_inputs(Project(Path(root))))
         return cls(MemoryStore(result.dataset), origin=f"built from {root}")
 
     @classmethod
-    def load(cls, root: Path | str = ".", build_dir: Path | str = "build") -> KnowledgeGraph:
+    def load(cls, root: Path | str = ".", build_dir: Path | str = "build"):
         """The build output if there is one, otherwise a fresh in-memory build."""
-        trig = Path(root) / build_dir / "kg.trig"
+        project = Project(Path(root), Path(root) / build_dir)
+        trig = project.trig
         if not trig.is_file():
             return cls.from_data(root)
         built = trig.stat().st_mtime
-        inputs = [
-            p
-            for part in ("data/sources", "data/cases", "data/vocab", "data/places", "ontology")
-            for p in (Path(root) / part).rglob("*")
-            if p.is_file()
-        ]
+        inputs = [p for part in project.inputs() for p in part.rglob("*") if p.is_file()]
         if any(p.stat().st_mtime > built for p in inputs):
             warnings.warn(
                 f"{trig} is older than data/ or ontology/: run `kg build` to refresh it",
@@ -73,28 +69,51 @@ class KnowledgeGraph:
     @classmethod
     def open(
         cls, store: str = "memory", *, root: Path | str = ".", graph_file: Path | str | None = None
-    ) -> KnowledgeGraph:
-        """The graph in the store named by a `--store` spec (see `kg.store.stores.open_store`).
+    ):
+        """The graph in the store named by a spec (see `kg.store.open.open_store`).
 
         `memory` and `oxigraph` read `graph_file`, else ROOT/build/kg.trig, else build
         from ROOT in memory; `oxigraph:DIR` and `sparql:URL` use what `kg load` put there.
         """
-        from kg.store.stores import OxigraphStore, open_store
+        from kg.store.open import open_store
+        from kg.store.oxigraph import OxigraphStore
 
-        kind = store.partition(":")[0]
-        if ":" not in store and kind in ("memory", "oxigraph"):
-            path = Path(graph_file) if graph_file else Path(root) / "build" / "kg.trig"
-            if kind == "memory":
-                return cls.from_file(path) if graph_file else cls.load(root)
-            if graph_file or path.is_file():  # a --graph that is missing is an error
-                return cls(OxigraphStore.from_file(path), origin=str(path))
-            return cls(
-                OxigraphStore.from_dataset(cls.from_data(root).store.dataset),
-                origin=f"built from {root}",
-            )
-        return cls(open_store(store), origin=store)
+        if store not in ("memory", "oxigraph"):
+            return cls(open_store(store), origin=store)
+        path = Path(graph_file) if graph_file else Project(Path(root)).trig
+        if store == "memory":
+            return cls.from_file(path) if graph_file else cls.load(root)
+        if graph_file or path.is_file():  # a graph file that is missing is an error
+            return cls(OxigraphStore.from_file(path), origin=str(path))
+        built = cls.from_data(root).store
+        assert isinstance(built, MemoryStore)
+        return cls(OxigraphStore.from_dataset(built.dataset), origin=f"built from {root}")
+
+    def graph_names(self) -> tuple[str, ...]:
+        """The named graphs of the store (asked once: a remote store is asked over HTTP)."""
+        if self._graph_names is None:
+            self._graph_names = tuple(self.store.graph_names())
+        return self._graph_names
 
     # -- queries --
+    def prepare(
+        self,
+        sparql: str,
+        *,
+        params: dict | None = None,
+        allow_service: bool = False,
+        where: str = "query",
+    ) -> PreparedQuery:
+        """Check a query against this graph (read-only, local graphs only)."""
+        with self._parse_lock:
+            return prepare(
+                sparql,
+                where=where,
+                local_graphs=self.graph_names(),
+                allow_service=allow_service,
+                bindings=params,
+            )
+
     def query(
         self,
         sparql: str,
@@ -105,52 +124,41 @@ class KnowledgeGraph:
         where: str = "query",
     ) -> Table | bool | Graph:
         """Run a checked, read-only query. `params` bind variables by name to RDF terms."""
-        prepared = prepare(
-            sparql,
-            where=where,
-            local_graphs=self.store.graph_names(),
-            allow_service=allow_service,
-            bindings=params,
-        )
+        prepared = self.prepare(sparql, params=params, allow_service=allow_service, where=where)
         if allow_service:
             raise KgError(
                 Problem(
                     where, f"federated queries are not supported by the {self.store.name} store"
                 )
             )
-        return self._evaluate(prepared, timeout)
+        return self.evaluate(prepared, timeout)
 
-    def _evaluate(self, prepared: PreparedQuery, timeout: float | None) -> Table | bool | Graph:
+    def evaluate(self, prepared: PreparedQuery, timeout: float | None) -> Table | bool | Graph:
         if prepared.form == "SELECT":
-            return self.store.select(prepared, timeout)
+            return self.store.select(prepared, timeout=timeout)
         if prepared.form == "ASK":
-            return self.store.ask(prepared, timeout)
-        return self.store.construct(prepared, timeout)
+            return self.store.ask(prepared, timeout=timeout)
+        return self.store.construct(prepared, timeout=timeout).graph
 
-    def _library(self, name: str, params: dict[str, str]) -> PreparedQuery:
-        """A library query checked and parsed once per parameters and graphs: parsing
-        costs 15-60 ms, as much as Oxigraph needs to answer an aggregate at 10k cases."""
+    def prepared_named(self, name: str, params: dict[str, str]) -> PreparedQuery:
+        """A library query checked and parsed once per parameters: parsing costs 15-60 ms,
+        as much as Oxigraph needs to answer an aggregate at 10k cases."""
         q = named_query(name)
         bindings = q.bind({k: str(v) for k, v in params.items()})
-        graphs = tuple(self.store.graph_names())
-        key = (name, graphs, tuple(sorted((k, v.n3()) for k, v in bindings.items())))
+        key = (name, tuple(sorted((k, v.n3()) for k, v in bindings.items())))
         found = self._prepared.get(key)
         if found is None:
+            found = self.prepare(q.text_for(self.store.engine), params=bindings, where=f"{name}.rq")
             if len(self._prepared) >= 256:  # e.g. similar-cases for every case
                 self._prepared.clear()
-            found = self._prepared[key] = prepare(
-                q.text_for(self.store.engine),
-                where=f"{name}.rq",
-                local_graphs=list(graphs),
-                bindings=bindings,
-            )
+            self._prepared[key] = found
         return found
 
     def named(
         self, name: str, *, timeout: float | None = DEFAULT_TIMEOUT, **params: str
     ) -> Table | bool | Graph:
         """Run a query of the library; parameters are given as strings, as on the CLI."""
-        return self._evaluate(self._library(name, params), timeout)
+        return self.evaluate(self.prepared_named(name, params), timeout)
 
     def select(self, name: str, *, timeout: float | None = None, **params: str) -> Table:
         """Rows of a library query. No deadline by default: the library's queries are
@@ -162,30 +170,24 @@ class KnowledgeGraph:
         return result
 
     def values(self, name: str, *, timeout: float | None = None, **params: str) -> Values:
-        """Rows of a library SELECT as plain strings (`kg.store.stores.Values`): the lean form
+        """Rows of a library SELECT as plain strings (`kg.store.rows.Values`): the lean form
         that patterns and networks read large edge lists with."""
-        prepared = self._library(name, params)
+        prepared = self.prepared_named(name, params)
         if prepared.form != "SELECT":
             raise KgError(Problem(f"{name}.rq", "is not a SELECT query"))
-        return self.store.values(prepared, timeout)
+        return self.store.values(prepared, timeout=timeout)
 
-    # -- analysis --
-    def patterns(self, **options) -> Patterns:
-        from kg.analysis.patterns import find_patterns
 
-        return find_patterns(self, **options)
-
-    def bipartite_graph(self) -> nx.Graph:
-        from kg.analysis.networks import case_mechanism_graph
-
-        return case_mechanism_graph(self)
-
-    def cooccurrence_graph(self) -> nx.Graph:
-        from kg.analysis.networks import cooccurrence_graph
-
-        return cooccurrence_graph(self)
-
-    def similarity_graph(self, min_shared: int = 1) -> nx.Graph:
-        from kg.analysis.networks import similarity_graph
-
-        return similarity_graph(self, min_shared=min_shared)
+def check_timeout(timeout: float | None) -> float | None:
+    """A deadline in seconds as given by a caller: None or 0 for none, else finite > 0."""
+    if timeout is None or timeout == 0:
+        return None
+    if not (isinstance(timeout, int | float) and 0 < timeout < 1e9):
+        raise KgError(
+            Problem(
+                option("timeout"),
+                f"{timeout!r} is not a number of seconds",
+                hint="give a positive number of seconds, or 0 for no limit",
+            )
+        )
+    return float(timeout)

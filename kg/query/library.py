@@ -24,9 +24,9 @@ from importlib import resources
 
 from rdflib.term import Node
 
-from kg.core.errors import KgError, Problem
+from kg.core.errors import KgError, Problem, option
 from kg.core.fields import suggest
-from kg.store.sparql import term_from_param
+from kg.query.params import term_from_param
 
 _PARAM = re.compile(
     r"^(?P<name>[a-z_][a-z0-9_]*) (?P<kind>iri|literal|integer)(?: (?P<prefix>[a-z]+:))?"
@@ -66,7 +66,7 @@ class NamedQuery:
                 Problem(
                     f"query {self.name}",
                     f"unknown parameter {extra[0]!r}",
-                    "--param",
+                    option("params"),
                     hint=_params_hint(self),
                 )
             )
@@ -78,7 +78,7 @@ class NamedQuery:
                     Problem(
                         f"query {self.name}",
                         f"missing parameter {p.name!r}",
-                        "--param",
+                        option("params"),
                         hint=_params_hint(self),
                     )
                 )
@@ -89,7 +89,9 @@ class NamedQuery:
 def _params_hint(q: NamedQuery) -> str:
     if not q.params:
         return f"{q.name} takes no parameters"
-    return "parameters: " + "; ".join(f"--param {p.name}=... ({p.doc})" for p in q.params)
+    return "parameters: " + "; ".join(
+        f"{option('params', p.name + '=...')} ({p.doc})" for p in q.params
+    )
 
 
 def parse_header(name: str, text: str) -> NamedQuery:
@@ -152,7 +154,7 @@ def named_query(name: str) -> NamedQuery:
     if name not in queries:
         raise KgError(
             Problem(
-                "--name",
+                option("name"),
                 f"unknown query {name!r}",
                 name,
                 hint=suggest(name, queries) or "see `kg query --list`",

@@ -1,7 +1,9 @@
-"""Writing query results: SELECT tables as text, CSV, TSV, SPARQL JSON or Markdown.
+"""Writing query answers, one set of writers for the command line and the endpoint.
 
-CSV, TSV and JSON follow the W3C SPARQL 1.1 result formats (TSV keeps language tags and
-datatypes in Turtle syntax), so standard readers parse them back.
+SELECT tables as a text table, Markdown, or the W3C SPARQL 1.1 result formats (JSON,
+XML, CSV, TSV: TSV keeps language tags and datatypes in Turtle syntax), so standard
+readers parse them back; ASK answers in each of those; CONSTRUCT graphs as Turtle,
+N-Triples, JSON-LD (the project prefixes as context) or RDF/XML.
 """
 
 from __future__ import annotations
@@ -10,50 +12,24 @@ import csv
 import io
 import json
 import unicodedata
-from dataclasses import dataclass
-from decimal import Decimal
+from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kg.core.namespaces import PREFIXES
+from kg.build.serialize import stable
+from kg.core.errors import KgError, Problem
+from kg.core.formats import RDF, RESULTS, XML_ILLEGAL, get
+from kg.core.namespaces import PREFIXES, compact_iri
+from kg.store.rows import Table
 
-SELECT_FORMATS = ("table", "csv", "tsv", "json", "md")
-GRAPH_FORMATS = {"ttl": "turtle", "turtle": "turtle", "nt": "nt", "jsonld": "json-ld"}
-
-
-@dataclass(frozen=True)
-class Table:
-    """The rows of a SELECT: one tuple per row, `None` where a variable is unbound."""
-
-    variables: list[str]
-    rows: list[tuple[Node | None, ...]]
-
-    def dicts(self) -> list[dict[str, object]]:
-        """Rows as dicts of Python values (str, int, float, ...), for scripts."""
-        return [
-            {v: _python(t) for v, t in zip(self.variables, row, strict=True)} for row in self.rows
-        ]
-
-    def to_dataframe(self):
-        """A pandas DataFrame of `dicts()` (needs pandas installed)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.dicts(), columns=self.variables)
+SELECT_FORMATS = ("table", "csv", "tsv", "json", "md", "xml")
+GRAPH_FORMATS = ("ttl", "nt", "jsonld", "xml")
 
 
-def _python(term: Node | None) -> object:
-    """Numbers (decimals as floats) and booleans as Python values, the rest as `str`."""
-    if term is None:
-        return None
-    if isinstance(term, Literal):
-        value = term.toPython()
-        if type(value) in (int, float, bool):
-            return value
-        if isinstance(value, Decimal):  # lift, support, Jaccard: numbers, not text
-            return float(value)
-    return str.__str__(term)
+class Unwritable(KgError):
+    """An answer the chosen format cannot carry (a control character in XML, ...)."""
 
 
 def compact(term: Node | None) -> str:
@@ -67,21 +43,7 @@ def compact(term: Node | None) -> str:
     return str(term)
 
 
-def compact_iri(text: str) -> str:
-    """`compact` for an IRI given as a string (no term object to build).
-
-    A namespace can only shorten an IRI if both end their last path segment at the same
-    `/`, so only the namespaces sharing the IRI's head are tried, in PREFIXES order.
-    """
-    for prefix, ns in _NAMESPACES_BY_HEAD.get(text[: text.rfind("/") + 1], ()):
-        if text.startswith(ns):
-            return f"{prefix}:{text[len(ns) :]}"
-    return text
-
-
-_NAMESPACES_BY_HEAD: dict[str, list[tuple[str, str]]] = {}
-for _prefix, _ns in PREFIXES.items():
-    _NAMESPACES_BY_HEAD.setdefault(_ns[: _ns.rfind("/") + 1], []).append((_prefix, _ns))
+# -- SELECT --
 
 
 def _width(text: str) -> int:
@@ -154,27 +116,192 @@ def json_term(term: Node) -> dict[str, str]:
     return out
 
 
-def _as_json(t: Table) -> str:
+def _json(doc: dict, compact_output: bool) -> str:
+    if compact_output:
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def _as_json(t: Table, compact_output: bool = False) -> str:
     bindings = [
         {v: json_term(x) for v, x in zip(t.variables, row, strict=True) if x is not None}
         for row in t.rows
     ]
-    doc = {"head": {"vars": t.variables}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    return _json({"head": {"vars": t.variables}, "results": {"bindings": bindings}}, compact_output)
 
 
-def format_table(t: Table, fmt: str) -> str:
-    """Render a SELECT result in one of `SELECT_FORMATS`."""
+def _xml_text(text: str) -> str:
+    if XML_ILLEGAL.search(text):
+        raise Unwritable(
+            Problem(
+                "results",
+                "the result holds a control character that XML cannot carry",
+                hint="ask for JSON, CSV or TSV results",
+            )
+        )
+    return escape(text)
+
+
+def _xml_attr(text: str) -> str:
+    _xml_text(text)
+    return quoteattr(text)
+
+
+def _xml_term(term: Node) -> str:
+    if isinstance(term, URIRef):
+        return f"<uri>{_xml_text(str(term))}</uri>"
+    if isinstance(term, BNode):
+        return f"<bnode>{_xml_text(str(term))}</bnode>"
+    assert isinstance(term, Literal)
+    attrs = ""
+    if term.language:
+        attrs = f" xml:lang={_xml_attr(term.language)}"
+    elif term.datatype:
+        attrs = f" datatype={_xml_attr(str(term.datatype))}"
+    return f"<literal{attrs}>{_xml_text(str(term))}</literal>"
+
+
+_XML_HEAD = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
+)
+
+
+def _as_xml(t: Table) -> str:
+    out = [_XML_HEAD, "<head>"]
+    out += [f"<variable name={_xml_attr(v)}/>" for v in t.variables]
+    out += ["</head>\n<results>\n"]
+    for row in t.rows:
+        cells = "".join(
+            f"<binding name={_xml_attr(v)}>{_xml_term(x)}</binding>"
+            for v, x in zip(t.variables, row, strict=True)
+            if x is not None
+        )
+        out.append(f"<result>{cells}</result>\n")
+    out.append("</results>\n</sparql>\n")
+    return "".join(out)
+
+
+def format_table(t: Table, fmt: str, *, compact_output: bool = False) -> str:
+    """A SELECT result in one of `SELECT_FORMATS` (JSON indented unless `compact_output`)."""
+    if fmt == "json":
+        return _as_json(t, compact_output)
     return {
         "table": _as_table,
         "csv": _as_csv,
         "tsv": _as_tsv,
-        "json": _as_json,
         "md": _as_markdown,
+        "xml": _as_xml,
     }[fmt](t)
 
 
+# -- SELECT in the W3C formats, written by pyoxigraph --
+
+
+def _nt_escape(text: str) -> str:
+    return (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+
+
+def _tsv_cell(term: Node | None) -> str:
+    """A term in the N-Triples syntax that TSV results use (tabs and breaks escaped)."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    assert isinstance(term, Literal)
+    text = f'"{_nt_escape(str(term))}"'
+    if term.language:
+        return f"{text}@{term.language}"
+    if term.datatype is not None and term.datatype != XSD.string:
+        return f"{text}^^<{term.datatype}>"
+    return text
+
+
+def _interchange(t: Table) -> str:
+    """The rows as W3C TSV: from the engine's own terms when the store kept them."""
+    head = "\t".join(f"?{v}" for v in t.variables) + "\n"
+    if t.native is not None:  # pyoxigraph terms print as N-Triples, tabs escaped
+        cells = (("" if x is None else str(x) for x in row) for row in t.native)
+    else:
+        cells = ((_tsv_cell(x) for x in row) for row in t.rows)
+    return head + "".join("\t".join(row) + "\n" for row in cells)
+
+
+def _xml_check(t: Table) -> None:
+    values = (x for row in (t.native if t.native is not None else t.rows) for x in row if x)
+    for term in values:
+        text = getattr(term, "value", term)
+        if XML_ILLEGAL.search(str(text)) or (
+            isinstance(term, Literal) and term.datatype and XML_ILLEGAL.search(term.datatype)
+        ):
+            _xml_text(str(text))
+
+
+def results_bytes(t: Table, fmt: str) -> bytes:
+    """A SELECT result in a W3C format (json, xml, csv, tsv), written by pyoxigraph.
+
+    pyoxigraph's writers are an order of magnitude faster than ours on long results
+    (100k rows as JSON: 0.31 s against 3.57 s through rdflib terms); the rows reach them
+    as TSV, the one format that carries every term exactly and that pyoxigraph reads.
+    """
+    import pyoxigraph as ox
+
+    if fmt == "xml":
+        _xml_check(t)
+    solutions = ox.parse_query_results(_interchange(t), format=ox.QueryResultsFormat.TSV)
+    return solutions.serialize(format=getattr(ox.QueryResultsFormat, get(RESULTS, fmt).oxigraph))
+
+
+# -- ASK --
+
+
 def format_ask(value: bool, fmt: str) -> str:
+    """An ASK answer in a result format; `table` and `md` print the word."""
+    word = "true" if value else "false"
     if fmt == "json":
         return json.dumps({"head": {}, "boolean": value}) + "\n"
-    return ("true" if value else "false") + "\n"
+    if fmt == "xml":
+        return f"{_XML_HEAD}<head/>\n<boolean>{word}</boolean>\n</sparql>\n"
+    if fmt == "csv":
+        return f"_askResult\r\n{word}\r\n"
+    if fmt == "tsv":
+        return f"?_askResult\n{word}\n"
+    return word + "\n"
+
+
+# -- CONSTRUCT / DESCRIBE --
+
+
+def graph_bytes(graph: Graph, fmt: str) -> bytes:
+    """A graph as Turtle, N-Triples, JSON-LD (project prefixes as context) or RDF/XML;
+    the same triples always give the same bytes."""
+    if fmt == "nt":
+        lines = graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)
+        return b"".join(sorted(lines))
+    if fmt == "jsonld":
+        text = stable(graph).serialize(
+            format="json-ld", context=PREFIXES, indent=1, ensure_ascii=False
+        )
+        doc = json.loads(text)
+        if isinstance(doc, dict) and isinstance(doc.get("@graph"), list):
+            doc["@graph"].sort(key=lambda node: str(node.get("@id", "")))
+        return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+    if fmt == "xml":
+        for _, _, o in graph:
+            if isinstance(o, Literal):
+                _xml_text(str(o))  # refuses what XML 1.0 cannot carry
+        try:
+            return stable(graph).serialize(format="xml", encoding="utf-8")
+        except ValueError as exc:
+            raise Unwritable(
+                Problem("results", f"cannot write RDF/XML: {exc}", hint="ask for Turtle")
+            ) from None
+    return graph.serialize(format=get(RDF, fmt).rdflib, encoding="utf-8")

@@ -13,8 +13,8 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-from kg.core.errors import KgError, Problem
-from kg.store.stores import REMOTE_TIMEOUT
+from kg.core.errors import KgError, Problem, option
+from kg.store.remote import REMOTE_TIMEOUT
 
 _STAGING = "urn:renda-kg:staging:"
 
@@ -29,7 +29,7 @@ def _graphs(path: Path) -> dict[str, list]:
             Problem(
                 str(path),
                 "kg load needs a .trig or .nq build (named graphs)",
-                hint="run kg build, then kg load --graph build/kg.trig",
+                hint=f"give the TriG of a build as {option('graph_file')} (build/kg.trig)",
             )
         )
     groups: dict[str, list] = defaultdict(list)
@@ -80,9 +80,9 @@ def gsp_url(query_url: str) -> str:
         return query_url[: -len("/query")] + "/store"
     raise KgError(
         Problem(
-            "--gsp",
+            option("gsp"),
             f"cannot guess the Graph Store URL of {query_url}",
-            hint="pass --gsp URL (Virtuoso: /sparql-graph-crud-auth)",
+            hint=f"give {option('gsp', 'URL')} (Virtuoso: /sparql-graph-crud-auth)",
         )
     )
 
@@ -146,7 +146,7 @@ def load_build(
         return load_into_endpoint(path, gsp or gsp_url(arg), timeout=timeout, auth=auth)
     raise KgError(
         Problem(
-            "--store",
+            option("store"),
             f"cannot load into {spec!r}",
             hint="load into a persistent store: oxigraph:DIR or sparql:URL",
         )

@@ -12,20 +12,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pyparsing import ParserElement
-from rdflib import Literal, URIRef
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
-from kg.core.errors import KgError, Problem
+from kg.core.errors import KgError, Problem, option
 from kg.core.namespaces import PREFIXES, sparql_prologue
+from kg.store.sparqltext import canonical
 
 _PROLOGUE = sparql_prologue()
 _PROLOGUE_LINES = _PROLOGUE.count("\n")
 _POSITION = re.compile(r"\(at char (\d+)\), \(line:(\d+), col:(\d+)\)")
-_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 HINT = (
     "check brackets, dots and quotes; these prefixes are predeclared: "
     + ", ".join(f"{p}:" for p in list(PREFIXES)[:8])
@@ -101,8 +100,12 @@ def prepare(
     allow_service: bool = False,
     bindings: Mapping[str, Node] | None = None,
 ) -> PreparedQuery:
-    """Substitute parameters, parse and check; a `KgError` names the position of a problem."""
-    full = _PROLOGUE + substitute(text, bindings or {})
+    """Substitute parameters, parse and check; a `KgError` names the position of a problem.
+
+    The text is first made canonical (`kg.store.sparqltext`): what rdflib checks here is,
+    character for character, what every store is then given to run.
+    """
+    full = _PROLOGUE + substitute(canonical(text, where=where), bindings or {})
     try:
         parsed = parseQuery(full)
     except RecursionError:
@@ -110,7 +113,7 @@ def prepare(
             Problem(where, "query is nested too deeply to parse", hint="flatten nested groups")
         ) from None
     except Exception as exc:
-        if _is_update(full):
+        if is_update(full):
             raise KgError(
                 Problem(
                     where,
@@ -139,7 +142,7 @@ def prepare(
                 Problem(
                     where,
                     f"SERVICE <{node.get('term')}> is refused: queries do not reach the network",
-                    hint="pass --allow-service to allow federated queries",
+                    hint=f"pass {option('allow_service', True)} to allow federated queries",
                 )
             )
         if node.name == "DatasetClause":
@@ -158,52 +161,12 @@ def prepare(
     return PreparedQuery(full, form, query, has_dataset)
 
 
-def _is_update(text: str) -> bool:
+def is_update(text: str) -> bool:
+    """Whether `text` parses as a SPARQL Update (with the project prefixes declared)."""
     try:
-        parseUpdate(text)
+        parseUpdate(text if text.startswith(_PROLOGUE) else _PROLOGUE + text)
     except Exception:
         return False
+    finally:
+        ParserElement.reset_cache()
     return True
-
-
-def term_from_param(name: str, value: str, kind: str = "auto", prefix: str = "") -> Node:
-    """Turn a `--param name=value` string into an RDF term.
-
-    `kind` is `iri` (a full IRI, a prefixed name, or a bare id under `prefix`), `integer`,
-    `literal` (a plain string) or `auto` (IRI if it looks like one, else a plain string).
-    """
-    if kind == "integer":
-        if not re.fullmatch(r"[-+]?\d+", value):
-            raise KgError(Problem("--param", f"{name}={value!r} must be a whole number", name))
-        return Literal(int(value))
-    if kind == "literal":
-        return Literal(value)
-    iri = None
-    if value.startswith(("http://", "https://", "urn:")):
-        iri = value
-    elif ":" in value and value.split(":", 1)[0] in PREFIXES:
-        p, local = value.split(":", 1)
-        iri = PREFIXES[p] + local
-    elif kind == "iri" and prefix:
-        iri = (PREFIXES.get(prefix.rstrip(":")) or prefix) + value
-    if iri is None:
-        if kind == "iri":
-            raise KgError(
-                Problem(
-                    "--param",
-                    f"{name}={value!r} is not an IRI",
-                    name,
-                    hint="give a full IRI, a prefixed name such as mech:x, or an id",
-                )
-            )
-        return Literal(value)
-    if _IRI_FORBIDDEN.search(iri):
-        raise KgError(
-            Problem(
-                "--param",
-                f"{name}: {iri!r} is not a valid IRI",
-                name,
-                hint="IRIs cannot contain spaces, quotes or angle brackets",
-            )
-        )
-    return URIRef(iri)

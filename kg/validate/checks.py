@@ -12,8 +12,9 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from kg.build.dataset import Build
+from kg.build.dataset import Build, build, load_inputs
 from kg.core.errors import Problem
+from kg.core.layout import Project
 from kg.core.namespaces import ACTOR, CAT, MECH, PLACE, PREFIXES, PTYPE, REGION, RKG, SH
 from kg.core.rdfio import parse_turtle
 from kg.core.textio import read_utf8
@@ -193,3 +194,9 @@ def validate(result: Build) -> Report:
     qc, report.qc_queries = run_qc(result, data)
     report.problems += qc
     return report
+
+
+def build_project(root: Path | Project, *, check: bool = True) -> tuple[Build, Report | None]:
+    """Build the dataset of a project; validate it unless `check` is False."""
+    result = build(load_inputs(root))
+    return result, validate(result) if check else None

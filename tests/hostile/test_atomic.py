@@ -128,7 +128,7 @@ def test_sigkill_at_many_moments_leaves_one_whole_build(built: Built, generation
 _KILL_AT_EACH_STEP = """
 import json, os, shutil, signal, sys
 from pathlib import Path
-from kg.build.publish import build_project, write_build
+from kg import build_project, write_build
 
 root, old, work = (Path(a) for a in sys.argv[1:4])
 result, _ = build_project(root, check=False)
@@ -183,7 +183,7 @@ def _old_layout(built: Built, old: dict[str, bytes], layout: str, folder: Path) 
 @pytest.mark.parametrize("layout", ["generations", "regular-files", "dereferenced-copy"])
 def test_sigkill_at_each_step_of_the_switch(built: Built, generations, tmp_path: Path, layout):
     """Killed before each rename, link or removal in turn: one whole build, then cleaned."""
-    from kg.build.publish import build_project, write_build
+    from kg import build_project, write_build
 
     old, new, _ = generations
     template = _old_layout(built, old, layout, tmp_path / "old-build")

@@ -27,16 +27,18 @@ from hypothesis import strategies as st
 from rdflib import Dataset
 from rdflib.compare import isomorphic
 
+from kg import KnowledgeGraph
 from kg.build import serialize
 from kg.build.dataset import build, load_inputs
 from kg.core.errors import KgError
+from kg.core.formats import RDF, get
 from kg.core.namespaces import GRAPH
 from kg.core.rdfio import parse_dataset
-from kg.query.graph import KnowledgeGraph
 from kg.query.library import named_queries
 from kg.records.load import BODY_TYPES, BodyRef, Case, Claim, KnownIds, Measure, Span, load_case
 from kg.sources.documents import load_source
-from kg.store.stores import MemoryStore, OxigraphStore
+from kg.store.memory import MemoryStore
+from kg.store.oxigraph import OxigraphStore
 
 from ..conftest import ROOT
 
@@ -137,7 +139,7 @@ def _dump(data: dict) -> str:
 
 
 def _roundtrip(dataset: Dataset, fmt: str, folder: Path) -> Dataset:
-    suffix = serialize.RDF_FORMATS[fmt][0]
+    suffix = get(RDF, fmt).suffix
     path = folder / f"kg{suffix}"
     path.write_bytes(serialize.serialize(dataset, fmt))
     return parse_dataset(path)

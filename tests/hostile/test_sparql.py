@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-import kg.cli as kg_cli
+from kg.cli.options import GraphSource
 
 from .conftest import accepted, refused, run
 
@@ -121,7 +121,7 @@ def canary():
 
 
 _LOADED: dict = {}
-_real_load_graph = kg_cli.load_graph
+_real_load_graph = GraphSource.load
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +131,7 @@ def _load_each_graph_once(monkeypatch):
             _LOADED[source] = _real_load_graph(source)
         return _LOADED[source]
 
-    monkeypatch.setattr(kg_cli, "load_graph", cached)
+    monkeypatch.setattr(GraphSource, "load", cached)
 
 
 @pytest.mark.parametrize("store", ["memory", "oxigraph"])

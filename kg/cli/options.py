@@ -1,0 +1,96 @@
+"""What every command shares: the graph options, the output option, and the rendering of
+problems with this command line's flags."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from kg.core.errors import KgError, Problem
+
+# Python names of settings whose flag is not `--` + the name with hyphens.
+_FLAGS = {"params": "--param", "graph_file": "--graph", "name": "--name", "out_file": "--out"}
+
+ROOT_OPTION = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Project folder holding data/ and ontology/.",
+)
+
+
+def flag_style(name: str, value: str | None) -> str:
+    """How a problem names a setting here: `max_rows` -> `--max-rows`."""
+    flag = _FLAGS.get(name, "--" + name.replace("_", "-"))
+    if value is None or value == "True":
+        return flag
+    return f"{flag} {value}"
+
+
+def report(problem: Problem) -> str:
+    return f"error: {problem.render(flag_style)}"
+
+
+@dataclass(frozen=True)
+class GraphSource:
+    """Where a command reads the graph from: --root, --graph and --store together."""
+
+    root: Path
+    graph_file: Path | None
+    store: str
+
+    def load(self):
+        from kg.api import KnowledgeGraph
+
+        return KnowledgeGraph.open(self.store, root=self.root, graph_file=self.graph_file)
+
+
+def graph_options(command):
+    """Add --root, --graph and --store; the command receives them as `source`."""
+
+    @functools.wraps(command)
+    def wrapper(*args, root: Path, graph_file: Path | None, store: str, **kwargs):
+        return command(*args, source=GraphSource(root, graph_file, store), **kwargs)
+
+    wrapper = click.option(
+        "--store",
+        default="memory",
+        show_default=True,
+        metavar="SPEC",
+        help="memory (rdflib), oxigraph (in memory), oxigraph:DIR (a store filled by "
+        "kg load) or sparql:URL (a SPARQL endpoint whose default graph is the union).",
+    )(wrapper)
+    wrapper = click.option(
+        "--graph",
+        "graph_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A built graph (.trig, .ttl, .nq, .nt). Default: ROOT/build/kg.trig if it "
+        "exists, else an in-memory build from ROOT.",
+    )(wrapper)
+    return ROOT_OPTION(wrapper)
+
+
+def output_option(command):
+    return click.option(
+        "--out",
+        "out_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to this file (atomically) instead of standard output.",
+    )(command)
+
+
+def emit(text: str, out_file: Path | None) -> None:
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    from kg.core.textio import atomic_write_text
+
+    try:
+        atomic_write_text(out_file, text)
+    except OSError as exc:
+        raise KgError(Problem(str(out_file), f"cannot write: {exc.strerror}")) from None
+    click.echo(f"wrote {out_file}", err=True)

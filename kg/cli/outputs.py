@@ -1,0 +1,174 @@
+"""Commands that write files from the graph: views, figures, exports, docs, releases."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from kg.cli.options import GraphSource, emit, graph_options, report
+from kg.core.about import __version__
+from kg.core.errors import KgError
+from kg.core.formats import NETWORKS, RDF, TABLES, find, names
+
+EXPORT_FORMATS = names(RDF) + names(NETWORKS) + names(TABLES)
+
+
+@click.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/views"),
+    show_default=True,
+    help="Folder for the pages.",
+)
+@graph_options
+def render(out_dir: Path, source: GraphSource) -> None:
+    """Write the interactive network views (offline HTML) and their index page."""
+    from kg.outputs.render import render_all
+
+    started = time.perf_counter()
+    pages = render_all(source.load(), out_dir)
+    for page in pages:
+        if page.view is not None and page.path.parent.name != "cases":
+            click.echo(
+                f"  {page.path}  {page.size:,} bytes, {len(page.view.nodes)} nodes, "
+                f"{len(page.view.edges)} edges"
+            )
+    click.echo(
+        f"wrote {len(pages)} pages to {out_dir} in {time.perf_counter() - started:.2f} s"
+        f"; open {out_dir / 'index.html'}"
+    )
+
+
+@click.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/figures"),
+    show_default=True,
+    help="Folder for the figures.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the labels.",
+)
+@graph_options
+def figures(out_dir: Path, lang: str, source: GraphSource) -> None:
+    """Write static figures for papers (PNG and SVG): mechanism frequency, case x mechanism."""
+    from kg.outputs.figures import write_figures
+
+    for path in write_figures(source.load(), out_dir, lang=lang):
+        click.echo(f"  wrote {path}")
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    required=True,
+    help="ttl, nt, nq, trig, jsonld, xml (RDF); graphml, gexf (Gephi); csv (tables).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    help="Target file (a folder for csv). Default: build/export/kg.<ext> or build/export/csv/.",
+)
+@click.option("--force", is_flag=True, help="Replace existing files.")
+@click.option("--excel", is_flag=True, help="CSV: start with a UTF-8 BOM so Excel reads Chinese.")
+@graph_options
+def export(fmt: str, out: Path | None, force: bool, excel: bool, source: GraphSource) -> None:
+    """Export the graph for Protégé, Gephi, triplestores, pandas/R/Excel.
+
+    RDF keeps one named graph per source in nq and trig; JSON-LD carries its context
+    inline (nothing is fetched); CSV cells that start with = + - @ are made inert.
+    """
+    from kg.outputs.export import export as export_graph
+
+    if out is None:
+        suffix = (find(RDF, fmt) or find(NETWORKS, fmt) or find(TABLES, fmt)).suffix
+        out = Path("build/export") / ("csv" if fmt == "csv" else f"kg{suffix}")
+    for path in export_graph(source.load(), fmt, out, force=force, excel=excel):
+        click.echo(f"  wrote {path}  {path.stat().st_size:,} bytes")
+
+
+@click.command()
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("build/docs/index.html"),
+    show_default=True,
+    help="The HTML page.",
+)
+@graph_options
+def docs(out_file: Path, source: GraphSource) -> None:
+    """Write HTML documentation of the ontology and vocabularies (offline, zh/en)."""
+    from kg.outputs.docs import render_docs
+
+    emit(render_docs(source.load()), out_file)
+
+
+@click.command()
+@click.option(
+    "--out",
+    "out_root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/release"),
+    show_default=True,
+    help="Folder that receives renda-kg-VERSION/.",
+)
+@click.option(
+    "--version",
+    "version",
+    default=__version__,
+    show_default=True,
+    help="Version label of the release.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing release of that version.")
+@graph_options
+def release(out_root: Path, version: str, force: bool, source: GraphSource) -> None:
+    """Write a versioned release: every format, docs, VoID/DCAT, checksums.
+
+    The same graph gives the same bytes; CANONICAL holds an RDFC-1.0 checksum that
+    compares two releases independent of serialisation.
+    """
+    from kg.outputs.release import make_release
+
+    target = make_release(source.load(), out_root, version=version, force=force)
+    click.echo(f"wrote {target}")
+    click.echo((target / "CANONICAL").read_text(encoding="utf-8").rstrip())
+
+
+@click.command()
+@click.argument("before", type=click.Path(exists=True, path_type=Path))
+@click.argument("after", type=click.Path(exists=True, path_type=Path))
+@click.option("--summary", is_flag=True, help="Print only the counts.")
+def diff(before: Path, after: Path, summary: bool) -> None:
+    """List the quads added (+) and removed (-) between two builds or releases.
+
+    BEFORE and AFTER are built files (.trig, .nq, .ttl, .nt) or release folders.
+    Exits 0 when the graphs are the same, 1 when they differ and 2 when one cannot be
+    read, like diff(1), so scripts can tell a change from a failure.
+    """
+    from kg.outputs.release import diff_graphs
+
+    try:
+        result = diff_graphs(before, after)
+    except KgError as exc:
+        for problem in exc.problems:
+            click.echo(report(problem), err=True)
+        sys.exit(2)
+    if not summary:
+        click.echo(result.text(), nl=False)
+    click.echo(f"{len(result.added)} added, {len(result.removed)} removed", err=True)
+    sys.exit(0 if result.same else 1)

@@ -1,0 +1,168 @@
+"""Commands that make the graph: build, validate, ingest, load."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from kg.cli.options import ROOT_OPTION
+
+
+@click.command()
+@ROOT_OPTION
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder for the output files.",
+)
+@click.option("--no-validate", is_flag=True, help="Skip validation (not recommended).")
+def build(root: Path, out: Path, no_validate: bool) -> None:
+    """Build the graph from data/, validate it, and write Turtle and TriG.
+
+    Nothing is written unless validation passes, so OUT keeps its last good output.
+    """
+    from kg.api import build_project, write_build
+
+    started = time.perf_counter()
+    result, report = build_project(root, check=not no_validate)
+    if report is not None:
+        if report.problems:
+            click.echo(report.text(), err=True)
+        if not report.conforms:
+            click.echo(f"not written: {out} keeps its previous contents", err=True)
+            sys.exit(1)
+    written = write_build(result, out)
+    stats = len(result.union())
+    click.echo(
+        f"built {len(result.inputs.cases)} cases, {stats} triples "
+        f"in {time.perf_counter() - started:.2f} s"
+    )
+    for path in written:
+        click.echo(f"  wrote {path}")
+
+
+@click.command()
+@ROOT_OPTION
+def validate(root: Path) -> None:
+    """Check records, evidence quotes, SHACL shapes and QC queries; exit 1 on any error."""
+    from kg.api import build_project
+
+    _, report = build_project(root, check=True)
+    assert report is not None
+    click.echo(report.text())
+    if not report.conforms:
+        sys.exit(1)
+
+
+@click.command()
+@click.option(
+    "--store",
+    "spec",
+    required=True,
+    metavar="SPEC",
+    help="oxigraph:DIR (created if missing) or sparql:URL (the query endpoint).",
+)
+@click.option(
+    "--graph",
+    "graph_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("build/kg.trig"),
+    show_default=True,
+    help="The build to load.",
+)
+@click.option("--gsp", help="Graph Store Protocol URL (default: the endpoint's /store).")
+@click.option("--user", help="User for the graph store (HTTP digest/basic auth).")
+@click.option("--password", help="Password for --user.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for each request to a remote store.",
+)
+def load(
+    spec: str,
+    graph_file: Path,
+    gsp: str | None,
+    user: str | None,
+    password: str | None,
+    timeout: float,
+) -> None:
+    """Push a build into a persistent store, replacing each named graph atomically."""
+    from kg.store.load import load_build
+
+    started = time.perf_counter()
+    auth = (user, password or "") if user else None
+    counts = load_build(graph_file, spec, gsp=gsp, timeout=timeout, auth=auth)
+    for graph, n in counts.items():
+        click.echo(f"  {n:>9,}  {graph}")
+    click.echo(
+        f"loaded {sum(counts.values()):,} quads into {spec} in "
+        f"{time.perf_counter() - started:.2f} s"
+    )
+
+
+@click.command()
+@click.argument("notice", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@ROOT_OPTION
+@click.option("--source-id", help="Id of the new source (default: derived from the notice).")
+@click.option("--batch", help="Batch id such as gd-b4 (default: derived from the notice).")
+@click.option(
+    "--drafts",
+    "drafts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Drafts folder (default: ROOT/data/drafts).",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would be written; write nothing.")
+@click.option(
+    "--accept",
+    "accept",
+    is_flag=True,
+    help="Promote reviewed drafts into data/cases/ (all, or the ids given with --id).",
+)
+@click.option("--id", "ids", multiple=True, help="With --accept: only these draft ids.")
+def ingest(
+    notice: Path | None,
+    root: Path,
+    source_id: str | None,
+    batch: str | None,
+    drafts_dir: Path | None,
+    dry_run: bool,
+    accept: bool,
+    ids: tuple[str, ...],
+) -> None:
+    """Turn a notice into draft case records with evidence, for a curator to review.
+
+    \b
+    kg ingest NOTICE.txt            # copies the text to data/sources/, drafts to data/drafts/
+    kg ingest --accept [--id ID]    # moves reviewed drafts into data/cases/
+
+    Drafts never overwrite curated records; ingesting the same notice again changes
+    nothing. Every claim names the rule that produced it.
+    """
+    from kg.ingest import accept_drafts, ingest_notice
+
+    if accept:
+        if notice:
+            raise click.UsageError("--accept takes no NOTICE; use --id to pick drafts")
+        moved = accept_drafts(root, list(ids) or None, drafts_dir=drafts_dir)
+        for path in moved:
+            click.echo(f"  accepted {path}")
+        click.echo(f"accepted {len(moved)} file(s); run `kg build` to rebuild the graph")
+        return
+    if notice is None:
+        raise click.UsageError("give a NOTICE file, or --accept")
+    report = ingest_notice(
+        notice,
+        root=root,
+        source_id=source_id,
+        drafts_dir=drafts_dir,
+        write=not dry_run,
+        batch=batch,
+    )
+    click.echo(report.summary())

@@ -1,0 +1,206 @@
+"""Commands that ask the graph: query, patterns, stats."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kg.cli.options import GraphSource, emit, graph_options, output_option
+from kg.core.errors import KgError, Problem
+
+SELECT_FORMATS = ("table", "csv", "tsv", "json", "md", "xml")
+GRAPH_FORMATS = ("ttl", "nt", "jsonld", "xml")
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise KgError(
+                Problem(
+                    "--param",
+                    f"{pair!r} is not NAME=VALUE",
+                    hint="e.g. --param mechanism=liaison-station",
+                )
+            )
+        if name in out:
+            raise KgError(Problem("--param", f"{name!r} is given twice"))
+        out[name] = value
+    return out
+
+
+@click.command()
+@click.argument("sparql", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "query_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the query from a .rq file.",
+)
+@click.option("-n", "--name", help="Run a query of the named library (see --list).")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind a query variable (repeatable). Ids expand for named queries.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(SELECT_FORMATS + GRAPH_FORMATS),
+    help="SELECT: table (default), csv, tsv, json, md. CONSTRUCT/DESCRIBE: ttl "
+    "(default), nt, jsonld.",
+)
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries and exit.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Give up after this many seconds (0: no limit).",
+)
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Allow SERVICE clauses (federated queries reach the network).",
+)
+@graph_options
+@output_option
+def query(
+    sparql,
+    query_file,
+    name,
+    params,
+    fmt,
+    list_queries,
+    timeout,
+    allow_service,
+    source,
+    out_file,
+) -> None:
+    """Run a read-only SPARQL query: inline, from a file, or by name.
+
+    The project prefixes (rkg:, mech:, case:, skos:, ...) are predeclared. ASK prints
+    true or false and exits 0 or 1. Updates, SERVICE and FROM <url> are refused.
+
+    \b
+    Examples:
+      kg query --list
+      kg query --name mechanism-frequency --format md
+      kg query --name cases-with-mechanism --param mechanism=liaison-station
+      kg query 'SELECT ?c ?t WHERE { ?c a rkg:InnovationCase ; dcterms:title ?t }'
+    """
+    from kg.query.graph import check_timeout
+    from kg.query.library import named_queries, named_query
+    from kg.query.writers import format_ask, format_table, graph_bytes
+    from kg.store.rows import Table
+
+    if list_queries:
+        for q in named_queries().values():
+            params_doc = " ".join(f"{p.name}=" for p in q.params)
+            click.echo(f"{q.name:<24} {q.title}{'  [' + params_doc + ']' if params_doc else ''}")
+        return
+    given = [x for x in (sparql, query_file, name) if x]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of: a query, -f FILE, or --name NAME")
+    pairs = _parse_params(params)
+    timeout = check_timeout(timeout)
+    kg = source.load()
+    if name:
+        q = named_query(name)
+        text, where, bindings = q.text_for(kg.store.engine), f"{name}.rq", q.bind(pairs)
+    else:
+        from kg.core.textio import read_utf8
+        from kg.query.params import term_from_param
+
+        text = read_utf8(query_file) if query_file else sparql
+        where = str(query_file) if query_file else "query"
+        bindings = {k: term_from_param(k, v) for k, v in pairs.items()}
+    result = kg.query(
+        text, params=bindings, timeout=timeout, allow_service=allow_service, where=where
+    )
+    if isinstance(result, bool):
+        emit(format_ask(result, fmt or "table"), out_file)
+        sys.exit(0 if result else 1)
+    if isinstance(result, Table):
+        if fmt in GRAPH_FORMATS:
+            raise click.UsageError(
+                f"--format {fmt} is for CONSTRUCT/DESCRIBE; SELECT gives "
+                + ", ".join(SELECT_FORMATS)
+            )
+        emit(format_table(result, fmt or "table"), out_file)
+        return
+    if fmt and fmt not in GRAPH_FORMATS:
+        raise click.UsageError(
+            f"--format {fmt} is for SELECT; CONSTRUCT/DESCRIBE give " + ", ".join(GRAPH_FORMATS)
+        )
+    emit(graph_bytes(result, fmt or "ttl").decode("utf-8"), out_file)
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "md", "json"]),
+    default="table",
+    show_default=True,
+    help="Terminal table, Markdown for papers, JSON for scripts.",
+)
+@click.option(
+    "--min-cases",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="A mechanism or set recurs when at least this many cases use it.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=42,
+    show_default=True,
+    help="Seed of the community detection (same seed, same communities).",
+)
+@graph_options
+@output_option
+def patterns(fmt, min_cases, seed, source, out_file) -> None:
+    """The cross-case report: recurring mechanisms, frequent sets, clusters, contrasts."""
+    kg = source.load()
+    report = kg.patterns(min_cases=min_cases, seed=seed)
+    text = {"table": report.to_text, "md": report.to_markdown, "json": report.to_json}[fmt]()
+    emit(text, out_file)
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@graph_options
+def stats(fmt: str, source: GraphSource) -> None:
+    """Count triples, named graphs and instances per class."""
+    from kg.query.stats import graph_stats
+
+    result = graph_stats(source.load())
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"triples   {result['triples']}")
+    click.echo(f"cases     {result['cases']}")
+    click.echo(f"evidence  {result['evidence']}")
+    click.echo("graphs:")
+    for name, n in result["graphs"].items():
+        click.echo(f"  {n:>7}  {name}")
+    click.echo("classes:")
+    for name, n in result["classes"].items():
+        click.echo(f"  {n:>7}  {name}")

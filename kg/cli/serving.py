@@ -1,0 +1,78 @@
+"""`kg serve`: the read-only SPARQL endpoint."""
+
+from __future__ import annotations
+
+import click
+
+from kg.cli.options import GraphSource, graph_options
+
+
+@click.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=7878,
+    show_default=True,
+    help="TCP port (0: any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; anything but loopback needs --allow-remote.",
+)
+@click.option(
+    "--allow-remote", is_flag=True, help="Allow binding a non-loopback address (prints a warning)."
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Seconds a query may run before it is cancelled.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Rows per result; more are cut (X-Truncated: true).",
+)
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="Largest request body in bytes (413 above).",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Queries run at once (default: twice the cores)."
+)
+@graph_options
+def serve(
+    port: int,
+    host: str,
+    allow_remote: bool,
+    timeout: float,
+    max_rows: int,
+    max_body: int,
+    workers: int | None,
+    source: GraphSource,
+) -> None:
+    """Serve a read-only SPARQL 1.1 endpoint at /sparql and a query page at /.
+
+    Updates are refused (403); SERVICE, LOAD and FROM <url> never reach the network or
+    the disk; each query runs in its own process and is cancelled after --timeout.
+    """
+    from kg.serve.endpoint import serve as run_server
+
+    run_server(
+        source.load(),
+        host=host,
+        port=port,
+        timeout=timeout,
+        max_rows=max_rows,
+        max_body=max_body,
+        allow_remote=allow_remote,
+        workers=workers,
+    )
