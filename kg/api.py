@@ -79,11 +79,14 @@ class KnowledgeGraph(QueryGraph):
         }[name]
         return make(self, data)
 
-    def view_html(self, name: str, *, index_href: str = "#") -> str:
-        """One view as a self-contained, offline HTML page (e.g. for a notebook's iframe)."""
+    def view_html(self, view: str | View, *, index_href: str = "#") -> str:
+        """A view (by name, or one made by `view`) as a self-contained, offline HTML page,
+        e.g. for a notebook's iframe."""
         from kg.outputs.render import render_view
 
-        return render_view(self.view(name), index_href=index_href)
+        return render_view(
+            self.view(view) if isinstance(view, str) else view, index_href=index_href
+        )
 
 
 def build_project(root: Path | str = ".", *, check: bool = True) -> tuple[Build, Report | None]:

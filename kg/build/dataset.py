@@ -92,14 +92,7 @@ def load_inputs(root: Path | Project) -> Inputs:
     vocabulary = load_vocabulary(paths.vocab)
     gazetteer = Gazetteer(paths.places)
     ids = vocabulary_ids(vocabulary)
-    known = KnownIds(
-        sources={s.id: s.batch.id for s in sources.values()},
-        categories=ids["categories"],
-        mechanisms=ids["mechanisms"],
-        actors=ids["actors"],
-        platform_types=ids["platform_types"],
-        places=gazetteer.keys(),
-    )
+    known = KnownIds.of({s.id: s.batch.id for s in sources.values()}, ids, gazetteer.keys())
     cases = load_cases(paths.cases, known)
     return Inputs(paths, sources, ontology, vocabulary, gazetteer, cases)
 

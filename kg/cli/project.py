@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import ROOT_OPTION
+from kg.cli.options import ROOT_OPTION, flag_style
 
 
 @click.command()
@@ -165,4 +165,4 @@ def ingest(
         write=not dry_run,
         batch=batch,
     )
-    click.echo(report.summary())
+    click.echo(report.summary(flag_style))

@@ -188,14 +188,7 @@ def accept_drafts(
         drafted_sources[sid] = meta
         texts[sid] = source.text
         batches[sid] = source.batch.id
-    known = KnownIds(
-        sources=batches,
-        categories=vocab["categories"],
-        mechanisms=vocab["mechanisms"],
-        actors=vocab["actors"],
-        platform_types=vocab["platform_types"],
-        places=Gazetteer(project.places).keys(),
-    )
+    known = KnownIds.of(batches, vocab, Gazetteer(project.places).keys())
     rendered: list[tuple[Path, bytes]] = []
     for case_id, path in chosen.items():
         for existing in (cases_dir / f"{case_id}.yaml", cases_dir / f"{case_id}.yml"):

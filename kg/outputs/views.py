@@ -20,7 +20,7 @@ from kg.analysis.networks import (
     network_graph,
     similarity_graph,
 )
-from kg.records.load import UNIT_LABELS
+from kg.records.schema import UNIT_LABELS
 
 if TYPE_CHECKING:
     from kg.analysis.networks import CaseMechanisms

@@ -17,7 +17,6 @@ from kg.records.schema import (
     ACTOR_ROLES,
     BODY_TYPES,
     PLACEHOLDER,
-    UNIT_LABELS,
     UNITS,
     BodyRef,
     Case,
@@ -29,22 +28,6 @@ from kg.records.schema import (
     QuantityClaim,
     Span,
 )
-
-# The schema's names stay importable from here for callers that predate kg.records.schema
-# (kg.outputs.views, tests/hostile/test_properties.py); new code imports the schema.
-__all__ = [
-    "BODY_TYPES",
-    "UNIT_LABELS",
-    "BodyRef",
-    "Case",
-    "Claim",
-    "KnownIds",
-    "Measure",
-    "Span",
-    "load_case",
-    "load_cases",
-    "placeholders_in",
-]
 
 
 def _span(f: Fields) -> Span:

@@ -231,3 +231,17 @@ class KnownIds:
     actors: frozenset[str]
     platform_types: frozenset[str]
     places: frozenset[str]
+
+    @classmethod
+    def of(
+        cls, batches: dict[str, str], vocabulary: dict[str, frozenset[str]], places: frozenset[str]
+    ) -> KnownIds:
+        """From source id -> batch id, the vocabulary's ids by scheme, and place keys."""
+        return cls(
+            sources=batches,
+            categories=vocabulary["categories"],
+            mechanisms=vocabulary["mechanisms"],
+            actors=vocabulary["actors"],
+            platform_types=vocabulary["platform_types"],
+            places=places,
+        )

@@ -35,7 +35,8 @@ from kg.core.formats import RDF, get
 from kg.core.namespaces import GRAPH
 from kg.core.rdfio import parse_dataset
 from kg.query.library import named_queries
-from kg.records.load import BODY_TYPES, BodyRef, Case, Claim, KnownIds, Measure, Span, load_case
+from kg.records.load import load_case
+from kg.records.schema import BODY_TYPES, BodyRef, Case, Claim, KnownIds, Measure, Span
 from kg.sources.documents import load_source
 from kg.store.memory import MemoryStore
 from kg.store.oxigraph import OxigraphStore
@@ -133,7 +134,7 @@ def _dump(data: dict) -> str:
     (PyYAML's safe_dump writes U+0085 raw in a single-quoted scalar, which reads back as
     a space: a record written that way would no longer match its source.)
     """
-    from kg.ingest.drafts import render
+    from kg.records.write import render
 
     return render(data, {}, [])
 
