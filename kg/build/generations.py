@@ -310,3 +310,83 @@ def _tidy(folder: Path, *, keep: str, names: list[str]) -> None:
                 and os.readlink(entry) == f"{CURRENT}/{entry.name}"
             ):
                 entry.unlink(missing_ok=True)  # a file the build no longer writes
+
+
+# -- a whole folder that switches as one (the pages of `kg render`, the site) --
+
+
+def publish_folder(target: Path, files: dict[str, bytes], *, marker: str) -> Path:
+    """Write `files` (paths relative to `target`, with subfolders) so that `target`
+    shows either the previous set or the new one, never a mix, whenever the writer dies.
+
+    `target` becomes a relative symbolic link to a hidden sibling folder holding one
+    complete set (`.NAME-generations/<digest>/`), switched by one rename. A `target`
+    that is a real folder written by an older version is replaced only if it holds
+    `marker` (a file every set has, e.g. index.html), so a folder of other files is
+    never moved away: that is refused. Needs symbolic links (`supports_symlinks`).
+    """
+    for name in files:
+        parts = Path(name).parts
+        if not parts or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
+            raise ValueError(f"not a plain relative path: {name!r}")
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    gens = parent / f".{target.name}-generations"
+    gens.mkdir(exist_ok=True)
+    with _locked(gens):
+        if target.exists() and not target.is_symlink():
+            if not target.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "a file is in the way", str(target))
+            if not (target / marker).is_file():
+                raise FileExistsError(
+                    errno.EEXIST, "a folder of other files is in the way", str(target)
+                )
+        digest = _digest(files)
+        gen = gens / digest
+        if not _holds_tree(gen, files) and target.resolve() == gen.resolve():
+            gen = gens / f"{digest}-{os.getpid()}"  # the shown set was edited: keep it shown
+        if not _holds_tree(gen, files):
+            staging = gens / temp_name("generation")
+            os.mkdir(staging)
+            try:
+                for name, data in sorted(files.items()):
+                    path = staging / name
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    _write_new(path, data)
+                _fsync_dir(staging)
+                if gen.exists() or gen.is_symlink():
+                    _remove(gen)
+                os.replace(staging, gen)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        if target.is_dir() and not target.is_symlink():  # an older layout: retire it
+            retired = gens / temp_name("retired")
+            os.replace(target, retired)
+        _point(target, f"{gens.name}/{gen.name}", directory=True)  # the switch
+        with contextlib.suppress(OSError):
+            _fsync_dir(parent)
+            for entry in gens.iterdir():
+                if entry.name != gen.name and (
+                    not entry.name.startswith(".")
+                    or dead_writer(entry.name)
+                    or entry.name.startswith(".retired.")
+                ):
+                    _remove(entry)
+        for entry in parent.iterdir():  # temporary links of killed runs
+            if entry.name.startswith(f".{target.name}.") and dead_writer(entry.name):
+                _remove(entry)
+    return target
+
+
+def _holds_tree(gen: Path, files: dict[str, bytes]) -> bool:
+    """Whether `gen` is a folder holding exactly `files` (relative paths)."""
+    if gen.is_symlink() or not gen.is_dir():
+        return False
+    try:
+        found = {p.relative_to(gen).as_posix() for p in gen.rglob("*") if p.is_file()}
+        if found != set(files):
+            return False
+        return all((gen / name).read_bytes() == data for name, data in files.items())
+    except OSError:
+        return False

@@ -7,15 +7,17 @@ nodes in hash order; every writer here imposes a sorted order instead.
 from __future__ import annotations
 
 import json
+import re
+import xml.parsers.expat
 from dataclasses import dataclass
 from importlib import resources
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
 
 from kg.core.errors import KgError, Problem
 from kg.core.formats import XML_ILLEGAL
 from kg.core.namespaces import PREFIXES, bind_prefixes
+from kg.core.terms import canonical_quads, to_oxigraph, to_rdflib
 
 
 def union(dataset: Dataset) -> Graph:
@@ -71,33 +73,19 @@ def stable(graph: Graph) -> Graph:
     Blank nodes (the OWL lists of the ontology) get canonical labels, so N-Triples,
     N-Quads, RDF/XML and JSON-LD come out the same from the same triples.
     """
-    if any(isinstance(t, BNode) for triple in graph for t in triple):
-        graph = to_canonical_graph(graph)
     out = SortedGraph()
     bind_prefixes(out.namespace_manager)
+    if any(isinstance(t, BNode) for triple in graph for t in triple):
+        import pyoxigraph as ox
+
+        cache: dict = {}
+        quads = [ox.Quad(*(to_oxigraph(t, cache) for t in triple)) for triple in graph]
+        for quad in canonical_quads(quads, "blank nodes of the graph"):
+            out.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+        return out
     for triple in graph:
         out.add(triple)
     return out
-
-
-def _ox_term(term, cache: dict):
-    """The pyoxigraph term for an rdflib term (memoised: IRIs and labels repeat a lot)."""
-    import pyoxigraph as ox
-
-    found = cache.get(term)
-    if found is None:
-        if isinstance(term, URIRef):
-            found = ox.NamedNode(str(term))
-        elif isinstance(term, BNode):
-            found = ox.BlankNode(str(term))
-        elif term.language:
-            found = ox.Literal(str(term), language=term.language)
-        elif term.datatype is not None:
-            found = ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        else:
-            found = ox.Literal(str(term))
-        cache[term] = found
-    return found
 
 
 def _sort_key(quad) -> tuple[str, str, str, str]:
@@ -124,18 +112,17 @@ def sorted_quads(dataset: Dataset) -> Quads:
     cache: dict = {}
     quads, with_bnodes = [], []
     for graph in named_graphs(dataset):
-        name = _ox_term(graph.identifier, cache)
+        name = to_oxigraph(graph.identifier, cache)
         target = quads
         if any(isinstance(t, BNode) for t in graph.all_nodes()):
             target = with_bnodes
         target.extend(
-            ox.Quad(_ox_term(s, cache), _ox_term(p, cache), _ox_term(o, cache), name)
+            ox.Quad(to_oxigraph(s, cache), to_oxigraph(p, cache), to_oxigraph(o, cache), name)
             for s, p, o in graph
         )
     if with_bnodes:  # one dataset: blank-node labels are shared by a whole TriG document
-        canonical = ox.Dataset(with_bnodes)
-        canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-        quads.extend(canonical)
+        names = sorted({q.graph_name.value for q in with_bnodes})
+        quads.extend(canonical_quads(with_bnodes, f"blank nodes in {', '.join(names)}"))
     quads.sort(key=_sort_key)
     # the cache holds each distinct term once: the IRIs (and datatypes) in use
     iris = {str(t) for t in cache if isinstance(t, URIRef)}
@@ -228,28 +215,86 @@ def jsonld(dataset: Dataset) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def rdfxml(dataset: Dataset) -> bytes:
-    """RDF/XML of the union graph; refuses what XML 1.0 cannot carry, naming the triple."""
-    graph = stable(union(dataset))
-    for s, p, o in graph:
-        if isinstance(o, Literal) and XML_ILLEGAL.search(str(o)):
-            raise KgError(
-                Problem(
-                    str(s),
-                    f"the value of {p} holds a control character that RDF/XML cannot carry",
-                    hint="export as Turtle or N-Triples, or remove the character from the data",
-                )
+# An XML name (NCName): where a predicate's IRI is split into namespace and element name.
+_NAME_START = (
+    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_LOCAL_NAME = re.compile(f"[{_NAME_START}][{_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f\u2040]*$")
+
+
+def _unwritable(subject: object, message: str) -> KgError:
+    return KgError(
+        Problem(
+            getattr(subject, "value", str(subject)),
+            message,
+            hint="export as Turtle or N-Triples, or change the data",
+        )
+    )
+
+
+def rdfxml_triples(triples: list) -> bytes:
+    """RDF/XML of rdflib triples, in the given order (see `_rdfxml`)."""
+    import pyoxigraph as ox
+
+    cache: dict = {}
+    return _rdfxml(
+        [
+            ox.Triple(to_oxigraph(s, cache), to_oxigraph(p, cache), to_oxigraph(o, cache))
+            for s, p, o in triples
+        ]
+    )
+
+
+def _rdfxml(items: list) -> bytes:
+    """RDF/XML of pyoxigraph triples, written by pyoxigraph in the given order.
+
+    What XML 1.0 cannot carry is refused naming the triple: a control character, or a
+    predicate IRI with no XML name at its end (RDF/XML writes predicates as elements).
+    The result is parsed back before it is returned, so no ill-formed file leaves here
+    (rdflib's writer, used before, did not escape `&` in datatype IRIs).
+    """
+    import pyoxigraph as ox
+
+    iris: set[str] = set()
+    for t in items:
+        texts = [t.subject.value, t.predicate.value, t.object.value]
+        if isinstance(t.object, ox.Literal):
+            texts += [t.object.datatype.value, t.object.language or ""]
+        if any(XML_ILLEGAL.search(text) for text in texts):
+            raise _unwritable(
+                t.subject,
+                f"the value of <{t.predicate.value}> holds a control character that RDF/XML "
+                "cannot carry",
             )
+        if not _LOCAL_NAME.search(t.predicate.value):
+            raise _unwritable(
+                t.subject,
+                f"cannot write RDF/XML: the predicate <{t.predicate.value}> does not end in a "
+                "name XML allows",
+            )
+        iris.update(
+            x.value for x in (t.subject, t.predicate, t.object) if isinstance(x, ox.NamedNode)
+        )
+    data = ox.serialize(items, format=ox.RdfFormat.RDF_XML, prefixes=_used_prefixes(iris))
+    # pyoxigraph writes a carriage return as it is, and XML readers turn it into a line
+    # feed; its layout uses only \n and \t, so every \r is content: write it as a reference.
+    data = data.replace(b"\r", b"&#13;")
     try:
-        return graph.serialize(format="xml", encoding="utf-8")
-    except ValueError as exc:  # e.g. a predicate IRI that cannot be split into a QName
+        xml.parsers.expat.ParserCreate().Parse(data, True)  # well-formed for any XML reader
+        back = sum(1 for _ in ox.parse(data, format=ox.RdfFormat.RDF_XML))
+    except (SyntaxError, xml.parsers.expat.ExpatError) as exc:
+        raise KgError(Problem("RDF/XML", f"the RDF/XML written is not valid: {exc}")) from None
+    if back != len(items):
         raise KgError(
-            Problem(
-                "RDF/XML",
-                f"cannot write RDF/XML: {exc}",
-                hint="export as Turtle or N-Triples instead",
-            )
-        ) from None
+            Problem("RDF/XML", f"the RDF/XML written holds {back} of {len(items)} triples")
+        )
+    return data
+
+
+def rdfxml(dataset: Dataset) -> bytes:
+    """RDF/XML of the union graph, triples sorted, blank nodes canonical."""
+    return _rdfxml(_triples(sorted_quads(dataset).items))
 
 
 WRITERS = {

@@ -13,6 +13,7 @@ from kg.core.errors import KgError, Problem
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "md", "xml")
 GRAPH_FORMATS = ("ttl", "nt", "jsonld", "xml")
+FORMAT_CHOICES = tuple(dict.fromkeys(SELECT_FORMATS + GRAPH_FORMATS))
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -54,7 +55,7 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(SELECT_FORMATS + GRAPH_FORMATS),
+    type=click.Choice(FORMAT_CHOICES),
     help="SELECT: table (default), csv, tsv, json, md. CONSTRUCT/DESCRIBE: ttl "
     "(default), nt, jsonld.",
 )
@@ -130,7 +131,7 @@ def query(
         emit(format_ask(result, fmt or "table"), out_file)
         sys.exit(0 if result else 1)
     if isinstance(result, Table):
-        if fmt in GRAPH_FORMATS:
+        if fmt and fmt not in SELECT_FORMATS:
             raise click.UsageError(
                 f"--format {fmt} is for CONSTRUCT/DESCRIBE; SELECT gives "
                 + ", ".join(SELECT_FORMATS)

@@ -46,6 +46,13 @@ from kg.cli.options import GraphSource, graph_options
     help="Largest request body in bytes (413 above).",
 )
 @click.option(
+    "--max-reply",
+    type=click.IntRange(min=1),
+    default=64 * 1024**2,
+    show_default=True,
+    help="Largest reply to one query in bytes (500 above); a reply is held in memory once.",
+)
+@click.option(
     "--workers", type=click.IntRange(min=1), help="Queries run at once (default: twice the cores)."
 )
 @graph_options
@@ -56,6 +63,7 @@ def serve(
     timeout: float,
     max_rows: int,
     max_body: int,
+    max_reply: int,
     workers: int | None,
     source: GraphSource,
 ) -> None:
@@ -75,4 +83,5 @@ def serve(
         max_body=max_body,
         allow_remote=allow_remote,
         workers=workers,
+        max_reply=max_reply,
     )

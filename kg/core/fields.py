@@ -14,8 +14,16 @@ from typing import Any, NoReturn
 
 from kg.core.errors import KgError, Problem
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _MISSING = object()
+
+
+def is_slug(value: str) -> bool:
+    """Whether `value` is an id: lower-case letters and digits in hyphenated runs.
+
+    (`fullmatch`, not `match` with `$`, which also accepts a final line feed.)
+    """
+    return _SLUG.fullmatch(value) is not None
 
 
 def suggest(value: str, choices: Iterable[str]) -> str:
@@ -82,7 +90,7 @@ class Fields:
 
     def slug(self, key: str, default: Any = _MISSING) -> Any:
         value = self.text(key, default)
-        if value is not default and not _SLUG.match(value):
+        if value is not default and not is_slug(value):
             self.fail(
                 key,
                 f"{value!r} is not a valid id",

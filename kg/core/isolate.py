@@ -83,6 +83,15 @@ class ReplyTooLarge(KgError):
     """The answer is larger than the caller accepts; the child was killed."""
 
 
+@dataclass(frozen=True)
+class WithBytes:
+    """A result whose bulk is bytes: `data` travels from the child unpickled, and arrives
+    as one buffer (an endpoint's reply body is held once, not three times)."""
+
+    value: object
+    data: bytes | bytearray
+
+
 class Children:
     """The pids of running children, so that a server can kill them when it stops."""
 
@@ -116,6 +125,8 @@ def error_for(error: BaseException, what: str) -> KgError:
         return error
     if isinstance(error, RecursionError):
         return KgError(Problem(what, "query is nested too deeply to evaluate"))
+    if isinstance(error, MemoryError):
+        return KgError(Problem(what, "query needed more memory than a query may use"))
     return KgError(Problem(what, f"query failed: {type(error).__name__}: {error}"))
 
 
@@ -130,11 +141,15 @@ def timed_out(timeout: float, what: str) -> KgError:
     )
 
 
-def run_in_thread(work: Callable[[], T], timeout: float | None, what: str) -> T:
+def run_in_thread(
+    work: Callable[[], T], timeout: float | None, what: str, *, limits: Limits | None = None
+) -> T:
     """Run `work` in a daemon thread; raise a `KgError` if it outlives `timeout` seconds.
 
     On timeout the thread is abandoned (a daemon never keeps the process alive). This
     only works if the evaluation lets the waiting thread run, i.e. releases the GIL.
+    `limits` cannot bind a thread and are not applied: this is the fallback where no
+    process can be forked.
     """
     if not timeout:
         return work()
@@ -227,20 +242,23 @@ def run_isolated(
                 how = "status unknown"
             else:
                 how = f"signal {-code}" if code < 0 else f"exit status {code}"
+            memory = limits.max_memory
+            why = (
+                f"it may have needed more than the {memory / 1024**3:g} GiB a query may use"
+                if memory
+                else "it may have run out of memory"
+            )
             raise ChildDied(
-                Problem(
-                    what,
-                    f"the query process ended without an answer ({how}); "
-                    "it may have run out of memory",
-                )
+                Problem(what, f"the query process ended without an answer ({how}); {why}")
             )
         try:
-            kind, payload = _loads(data)
+            kind, payload = _loads(data[0])
         except Exception as exc:  # not expected: the child wrote a whole frame
             raise error_for(exc, what) from None
-        del data
         if kind == "error":
             raise KgError(payload)
+        if kind == "bytes":
+            return WithBytes(payload, data[1])  # type: ignore[return-value]
         return payload
     finally:
         os.close(read_end)
@@ -287,16 +305,25 @@ def _child(
         # parent's buffer, which may hold output the parent has yet to write.
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the process ends with _exit
+        # Nor may an engine's own report of a failure (Oxigraph prints a Rust backtrace
+        # when an allocation fails) land on the user's terminal: the parent says why.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
         try:
             reply: tuple[str, object] = ("value", work())
         except BaseException as exc:  # everything goes back to the parent
             reply = ("error", error_for(exc, what).problems)
+        raw: bytes | bytearray | memoryview = b""
+        if reply[0] == "value" and isinstance(reply[1], WithBytes):
+            reply, raw = ("bytes", reply[1].value), reply[1].data
         try:
             data = _dumps(reply)
         except BaseException as exc:  # an unpicklable result
-            data = _dumps(("error", error_for(exc, what).problems))
-        _write_all(fd, _HEADER.pack(data.nbytes))
+            data, raw = _dumps(("error", error_for(exc, what).problems)), b""
+        _write_all(fd, _HEADER.pack(data.nbytes) + _HEADER.pack(len(raw)))
         _write_all(fd, data)
+        _write_all(fd, raw)
     except BaseException:
         code = 1
     finally:
@@ -312,22 +339,27 @@ def _write_all(fd: int, data: bytes | memoryview) -> None:
 # -- the reply --
 
 
-def _receive(fd: int, deadline: float | None, max_size: int | None) -> bytearray | None:
-    """One framed reply from `fd`; None if the pipe closes first; TimeoutError at `deadline`,
-    OverflowError if the reply announces more than `max_size` bytes.
+def _receive(
+    fd: int, deadline: float | None, max_size: int | None
+) -> tuple[bytearray, bytearray] | None:
+    """The reply from `fd`: its pickled part and its raw bytes (see `WithBytes`); None
+    if the pipe closes first; TimeoutError at `deadline`; OverflowError if the reply
+    announces more than `max_size` bytes, before they are read.
 
     The pipe is read as the child writes, so a reply larger than the pipe's buffer (a
     result of hundreds of MB) flows through instead of blocking both processes.
     """
     poller = select.poll()
     poller.register(fd, select.POLLIN)
-    header = _read_exactly(fd, _HEADER.size, poller, deadline)
+    header = _read_exactly(fd, _HEADER.size * 2, poller, deadline)
     if header is None:
         return None
-    (size,) = _HEADER.unpack(header)
-    if max_size is not None and size > max_size:
-        raise OverflowError(size)
-    return _read_exactly(fd, size, poller, deadline)
+    pickled, raw = _HEADER.unpack(header[:8])[0], _HEADER.unpack(header[8:])[0]
+    if max_size is not None and pickled + raw > max_size:
+        raise OverflowError(pickled + raw)
+    first = _read_exactly(fd, pickled, poller, deadline)
+    second = _read_exactly(fd, raw, poller, deadline) if first is not None else None
+    return None if second is None else (first, second)
 
 
 def _read_exactly(

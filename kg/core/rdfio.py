@@ -26,7 +26,7 @@ from rdflib import Graph
 
 from kg.core.errors import KgError, Problem
 from kg.core.namespaces import bind_prefixes
-from kg.core.textio import read_utf8
+from kg.core.textio import check_input, read_bytes, read_utf8
 
 _LINE = re.compile(r"line (\d+)")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -234,6 +234,8 @@ def check_rdf(path: Path, text: str, fmt: str) -> None:
                         _line_of(text, term.value),
                         f"write a valid {name} value, or drop the datatype to keep it as text",
                     )
+    except MemoryError:
+        raise term_too_large(path, text) from None
     except SyntaxError as exc:
         line, column = exc.lineno, exc.offset
         message = str(exc.msg if exc.msg else exc)
@@ -246,6 +248,39 @@ def check_rdf(path: Path, text: str, fmt: str) -> None:
             message = "a remote @context is refused: contexts are never fetched"
         where = f"line {line}, column {column}: " if line else ""
         raise _fail(path, fmt, f"{where}{message}", line, hint) from None
+
+
+#: Oxigraph's parsers hold one term (a literal, an IRI) in a buffer of at most this size.
+MAX_TERM = 16 * 1024**2
+
+
+def term_too_large(path: Path, text: str | None = None) -> KgError:
+    """The error for a literal or IRI larger than Oxigraph's parser buffer."""
+    line = None
+    if text is not None:  # the first line long enough to hold such a term
+        start = 0
+        for number, current in enumerate(text.splitlines(keepends=True), 1):
+            if len(current) >= MAX_TERM:
+                line = number
+                break
+            start += len(current)
+    return KgError(
+        Problem(
+            str(path),
+            f"holds a literal or IRI over {MAX_TERM // 1024**2} MiB, which is refused",
+            line=line,
+            hint="keep long texts in data/sources/*.txt and quote spans of them",
+        )
+    )
+
+
+def oxigraph_input(path: Path) -> dict:
+    """Keyword arguments that make pyoxigraph read `path` (checked to be a regular file;
+    a leading UTF-8 byte order mark skipped, as by every other reader)."""
+    check_input(path, limit=None)
+    with path.open("rb") as handle:
+        bom = handle.read(3) == b"\xef\xbb\xbf"
+    return {"input": read_bytes(path, limit=None)[3:]} if bom else {"path": str(path)}
 
 
 def _read_rdf(path: Path) -> str:

@@ -17,6 +17,9 @@ import yaml
 from kg.core.errors import KgError, Problem
 from kg.core.textio import read_utf8
 
+#: The largest YAML file read (bytes): a record or a metadata file is a few kilobytes.
+MAX_YAML = 8 * 1024**2
+
 
 class LocatedDict(dict):
     """A dict that knows the 1-based line of itself and of each of its keys."""
@@ -141,7 +144,7 @@ def load_yaml(path: Path) -> Any:
     Valid records take libyaml's C parser when PyYAML has it; whatever that path refuses
     or doubts is parsed again by the pure-Python strict loader, which raises the error.
     """
-    text = read_utf8(path).removeprefix("\ufeff")
+    text = read_utf8(path, limit=MAX_YAML).removeprefix("\ufeff")
     if yaml.__with_libyaml__:
         try:
             return _fast_load(text)

@@ -28,11 +28,11 @@ Values the text does not give are the placeholder `TODO` (with a `# fill:` comme
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from kg.core.errors import KgError, Problem, option
+from kg.core.fields import is_slug
 from kg.core.layout import Project
 from kg.core.yamlstrict import load_yaml
 from kg.ingest.assemble import Assembler
@@ -67,12 +67,10 @@ __all__ = [
     "ingest_notice",
 ]
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
 
 def _check_slug(value: str, setting: str) -> str:
     """`value` if it is a valid id; `setting` names where it came from (an `option`)."""
-    if not _SLUG.match(value):
+    if not is_slug(value):
         raise KgError(
             Problem(
                 setting,
@@ -243,7 +241,10 @@ class Ingester:
                 )
         report.files = changes
         if write:
-            write_all(writes)
+            # The source text goes in last: a run killed before it leaves drafts that the
+            # next run completes (and `--accept` names), never a source with no drafts.
+            text_path = outputs[0][0]
+            write_all(sorted(writes, key=lambda item: item[0] == text_path))
             report.written = True
         return report
 

@@ -126,6 +126,20 @@ def _load_draft_source(meta_path: Path, sources_dir: Path) -> Source:
             ) from None
 
 
+def _nothing_hint(project: Project) -> str:
+    """What to do when there is nothing to accept; names texts that have no records yet."""
+    known = {p.stem for p in project.sources.glob("*.yaml")}
+    used = set()
+    for path in project.cases.glob("*.yaml"):
+        data = load_yaml(path)
+        if isinstance(data, dict) and isinstance(data.get("source"), str):
+            used.add(data["source"])
+    waiting = sorted(p.name for p in project.sources.glob("*.txt") if p.stem not in known | used)
+    if waiting:
+        return "run kg ingest on the notice of " + ", ".join(f"data/sources/{w}" for w in waiting)
+    return "run kg ingest NOTICE first"
+
+
 def accept_drafts(
     root: Path, ids: list[str] | None = None, *, drafts_dir: Path | None = None
 ) -> list[Path]:
@@ -154,10 +168,10 @@ def accept_drafts(
         chosen = {i: available[i] for i in ids}
     else:
         chosen = available
-    if not chosen:
-        return []
-    vocab = vocabulary_ids(load_vocabulary(project.vocab))
     sources = load_sources(sources_dir)
+    if not chosen:
+        raise KgError(Problem(str(drafts_dir), "no drafts to accept", hint=_nothing_hint(project)))
+    vocab = vocabulary_ids(load_vocabulary(project.vocab))
     problems: list[Problem] = []
     drafted_sources: dict[str, Path] = {}
     texts = {sid: s.text for sid, s in sources.items()}
@@ -177,6 +191,15 @@ def accept_drafts(
                     str(meta),
                     f"the source's metadata still has placeholders: {', '.join(todo)}",
                     hint=f"replace every {PLACEHOLDER} in {meta.name}, then accept again",
+                )
+            )
+            continue
+        if not (sources_dir / f"{sid}.txt").is_file():
+            problems.append(
+                Problem(
+                    str(meta),
+                    f"the source text data/sources/{sid}.txt is missing",
+                    hint="kg ingest was stopped before it wrote it: run it on the notice again",
                 )
             )
             continue

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from kg.core.errors import KgError, Problem
-from kg.core.textio import read_utf8
+from kg.core.textio import check_input, read_bytes, read_utf8
 
 MAX_LINE = 200_000  # characters; a longer line is not a notice but a dump
 MAX_BYTES = 20_000_000
@@ -92,15 +92,19 @@ def _problem(path: Path, message: str, hint: str = "", line: int | None = None) 
     return KgError(Problem(str(path), message, line=line, hint=hint))
 
 
+def _too_large(path: Path, size: int) -> KgError:
+    return _problem(
+        path,
+        f"the file has {size:,} bytes; a notice has at most {MAX_BYTES:,}",
+        "pass the text of one notice",
+    )
+
+
 def _decode(path: Path, data: bytes) -> str:
     if not data.strip():
         raise _problem(path, "the notice is empty", "pass the text of a notice, saved as UTF-8")
     if len(data) > MAX_BYTES:
-        raise _problem(
-            path,
-            f"the file has {len(data):,} bytes; a notice has at most {MAX_BYTES:,}",
-            "pass the text of one notice",
-        )
+        raise _too_large(path, len(data))
     head = data[:65536]
     controls = sum(1 for b in head if b < 9 or 13 < b < 32 or b == 127)
     if b"\x00" in head or controls > len(head) // 100:
@@ -186,11 +190,10 @@ def match_form(text: str) -> str:
 
 def read_notice(path: Path) -> NoticeText:
     """Read a notice strictly: a `KgError` for empty, binary, non-UTF-8 or huge input."""
-    try:
-        data = path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
-        read_utf8(path)  # raises the standard message
-        raise
+    size = check_input(path, limit=None)  # a device or pipe is refused before any read
+    if size > MAX_BYTES:
+        raise _too_large(path, size)
+    data = read_bytes(path, limit=MAX_BYTES)
     text = _decode(path, data)
     lines = _lines(text)
     for line in lines:

@@ -35,13 +35,13 @@ TABLES = {
     "quantities": "quantities",
 }
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # fullmatch
 GEXF_DATE = re.compile(rb'lastmodifieddate="[^"]*"')
 
 
 def inert(value: object) -> object:
     """Make a spreadsheet cell inert: text starting with = + - @ gets a leading quote."""
-    if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
+    if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 

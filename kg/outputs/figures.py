@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.analysis.networks import CaseMechanisms, load_case_mechanisms
-from kg.core.errors import KgError, Problem
+from kg.core.errors import KgError, Problem, option
 from kg.core.textio import atomic_write_many
 
 if TYPE_CHECKING:
@@ -390,7 +390,9 @@ def write_figures(kg: QueryGraph, out_dir: Path, *, lang: str = "zh") -> list[Pa
     """
     if lang not in LANGS:
         raise KgError(
-            Problem("--lang", f"unknown language {lang!r}", hint=f"use one of {', '.join(LANGS)}")
+            Problem(
+                option("lang"), f"unknown language {lang!r}", hint=f"use one of {', '.join(LANGS)}"
+            )
         )
     out_dir = Path(out_dir)
     _prepare(out_dir)

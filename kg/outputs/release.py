@@ -19,6 +19,7 @@ from kg.build import serialize
 from kg.build.generations import dead_writer, temp_name
 from kg.core.about import __version__
 from kg.core.errors import KgError, Problem
+from kg.core.terms import canonical_quads
 from kg.core.textio import read_utf8
 
 if TYPE_CHECKING:
@@ -27,13 +28,12 @@ if TYPE_CHECKING:
 RELEASE_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "xml", "graphml", "gexf")
 
 
-def canonical_nquads(nquads: bytes) -> bytes:
+def canonical_nquads(nquads: bytes, where: str = "the graph") -> bytes:
     """The dataset in RDFC-1.0 canonical form: blank nodes renamed, lines sorted."""
     import pyoxigraph as ox
 
-    dataset = ox.Dataset(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    lines = sorted(f"{quad} .\n" for quad in dataset)
+    quads = canonical_quads(list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS)), where)
+    lines = sorted(set(f"{quad} .\n" for quad in quads))
     return "".join(lines).encode("utf-8")
 
 
@@ -156,6 +156,6 @@ def _nquads_of(path: Path) -> bytes:
 
 def diff_graphs(a: Path, b: Path) -> GraphDiff:
     """Quads in `b` but not `a` (added) and in `a` but not `b` (removed), canonical form."""
-    before = set(canonical_nquads(_nquads_of(a)).decode().splitlines())
-    after = set(canonical_nquads(_nquads_of(b)).decode().splitlines())
+    before = set(canonical_nquads(_nquads_of(a), str(a)).decode().splitlines())
+    after = set(canonical_nquads(_nquads_of(b), str(b)).decode().splitlines())
     return GraphDiff(sorted(after - before), sorted(before - after))

@@ -14,12 +14,14 @@ import html
 import importlib.util
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING
 
+from kg.build.generations import publish_folder, supports_symlinks
 from kg.core.errors import KgError, Problem
 from kg.core.textio import atomic_write_many
 from kg.outputs.views import View, all_views
@@ -166,14 +168,28 @@ def render_all(kg: QueryGraph, out_dir: Path) -> list[Page]:
                     hint="lower kg.outputs.views.NODE_BUDGET",
                 )
             )
+    publish_pages(out_dir, {str(path.relative_to(out_dir)): data for path, data, _ in files})
+    return [Page(path, view, len(data)) for path, data, view in files]
+
+
+def publish_pages(out_dir: Path, pages: dict[str, bytes]) -> None:
+    """Write a set of pages so that `out_dir` shows the old set or the new one, never a
+    mix (`kg.build.generations.publish_folder`); without symbolic links, page by page."""
     try:
-        atomic_write_many((path, data) for path, data, _ in files)
+        if supports_symlinks(out_dir.parent):
+            publish_folder(out_dir, pages, marker="index.html")
+            return
+        warnings.warn(
+            f"{out_dir}: no symbolic links on this file system, so the pages are replaced "
+            "one after the other: a killed run can leave them from two runs",
+            stacklevel=2,
+        )
+        atomic_write_many(sorted((out_dir / name, data) for name, data in pages.items()))
     except OSError as exc:
         raise KgError(
             Problem(
                 str(out_dir),
-                f"cannot write the views: {exc.strerror}",
-                hint="check that the folder is writable",
+                f"cannot write the pages: {exc.strerror or exc}",
+                hint="give a new folder, or one that kg wrote before",
             )
         ) from None
-    return [Page(path, view, len(data)) for path, data, view in files]

@@ -11,14 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
-from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kg.build.serialize import stable
+from kg.build.serialize import rdfxml_triples, stable
 from kg.core.errors import KgError, Problem
 from kg.core.formats import RDF, RESULTS, XML_ILLEGAL, get
 from kg.core.namespaces import PREFIXES, compact_iri
@@ -30,6 +30,23 @@ GRAPH_FORMATS = ("ttl", "nt", "jsonld", "xml")
 
 class Unwritable(KgError):
     """An answer the chosen format cannot carry (a control character in XML, ...)."""
+
+
+# What an IRI cannot hold in Turtle, N-Triples or TSV (IRIREF of the grammar).
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def check_iris(terms) -> None:
+    """Refuse an IRI that no RDF syntax can write (a query can make one with IRI())."""
+    for term in terms:
+        if isinstance(term, URIRef) and _IRI_FORBIDDEN.search(term):
+            raise Unwritable(
+                Problem(
+                    "results",
+                    f"the answer holds {str(term)[:80]!r}, which is not a valid IRI",
+                    hint="write it as a string (STR) or ask for CSV or JSON",
+                )
+            )
 
 
 def compact(term: Node | None) -> str:
@@ -97,6 +114,7 @@ def _tsv_term(term: Node | None) -> str:
 
 
 def _as_tsv(t: Table) -> str:
+    check_iris(x for row in t.rows for x in row)
     lines = ["\t".join(f"?{v}" for v in t.variables)]
     lines += ["\t".join(_tsv_term(v) for v in row) for row in t.rows]
     return "\n".join(lines) + "\n"
@@ -130,69 +148,19 @@ def _as_json(t: Table, compact_output: bool = False) -> str:
     return _json({"head": {"vars": t.variables}, "results": {"bindings": bindings}}, compact_output)
 
 
-def _xml_text(text: str) -> str:
-    if XML_ILLEGAL.search(text):
-        raise Unwritable(
-            Problem(
-                "results",
-                "the result holds a control character that XML cannot carry",
-                hint="ask for JSON, CSV or TSV results",
-            )
-        )
-    return escape(text)
-
-
-def _xml_attr(text: str) -> str:
-    _xml_text(text)
-    return quoteattr(text)
-
-
-def _xml_term(term: Node) -> str:
-    if isinstance(term, URIRef):
-        return f"<uri>{_xml_text(str(term))}</uri>"
-    if isinstance(term, BNode):
-        return f"<bnode>{_xml_text(str(term))}</bnode>"
-    assert isinstance(term, Literal)
-    attrs = ""
-    if term.language:
-        attrs = f" xml:lang={_xml_attr(term.language)}"
-    elif term.datatype:
-        attrs = f" datatype={_xml_attr(str(term.datatype))}"
-    return f"<literal{attrs}>{_xml_text(str(term))}</literal>"
-
-
 _XML_HEAD = (
     '<?xml version="1.0" encoding="utf-8"?>\n'
     '<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
 )
 
 
-def _as_xml(t: Table) -> str:
-    out = [_XML_HEAD, "<head>"]
-    out += [f"<variable name={_xml_attr(v)}/>" for v in t.variables]
-    out += ["</head>\n<results>\n"]
-    for row in t.rows:
-        cells = "".join(
-            f"<binding name={_xml_attr(v)}>{_xml_term(x)}</binding>"
-            for v, x in zip(t.variables, row, strict=True)
-            if x is not None
-        )
-        out.append(f"<result>{cells}</result>\n")
-    out.append("</results>\n</sparql>\n")
-    return "".join(out)
-
-
 def format_table(t: Table, fmt: str, *, compact_output: bool = False) -> str:
     """A SELECT result in one of `SELECT_FORMATS` (JSON indented unless `compact_output`)."""
     if fmt == "json":
         return _as_json(t, compact_output)
-    return {
-        "table": _as_table,
-        "csv": _as_csv,
-        "tsv": _as_tsv,
-        "md": _as_markdown,
-        "xml": _as_xml,
-    }[fmt](t)
+    if fmt == "xml":
+        return results_bytes(t, "xml").decode("utf-8")
+    return {"table": _as_table, "csv": _as_csv, "tsv": _as_tsv, "md": _as_markdown}[fmt](t)
 
 
 # -- SELECT in the W3C formats, written by pyoxigraph --
@@ -236,13 +204,24 @@ def _interchange(t: Table) -> str:
 
 
 def _xml_check(t: Table) -> None:
-    values = (x for row in (t.native if t.native is not None else t.rows) for x in row if x)
-    for term in values:
-        text = getattr(term, "value", term)
-        if XML_ILLEGAL.search(str(text)) or (
-            isinstance(term, Literal) and term.datatype and XML_ILLEGAL.search(term.datatype)
-        ):
-            _xml_text(str(text))
+    """Refuse (406) what XML 1.0 cannot carry, before pyoxigraph would write it raw."""
+    rows = t.native if t.native is not None else t.rows
+    for row in rows:
+        for term in row:
+            if term is None:
+                continue
+            texts = [getattr(term, "value", str(term))]
+            datatype = getattr(term, "datatype", None)
+            if datatype is not None:
+                texts.append(getattr(datatype, "value", str(datatype)))
+            if any(XML_ILLEGAL.search(text) for text in texts):
+                raise Unwritable(
+                    Problem(
+                        "results",
+                        "the result holds a control character that XML cannot carry",
+                        hint="ask for JSON, CSV or TSV results",
+                    )
+                )
 
 
 def results_bytes(t: Table, fmt: str) -> bytes:
@@ -256,6 +235,8 @@ def results_bytes(t: Table, fmt: str) -> bytes:
 
     if fmt == "xml":
         _xml_check(t)
+    if t.native is None:
+        check_iris(x for row in t.rows for x in row)
     solutions = ox.parse_query_results(_interchange(t), format=ox.QueryResultsFormat.TSV)
     return solutions.serialize(format=getattr(ox.QueryResultsFormat, get(RESULTS, fmt).oxigraph))
 
@@ -283,6 +264,7 @@ def format_ask(value: bool, fmt: str) -> str:
 def graph_bytes(graph: Graph, fmt: str) -> bytes:
     """A graph as Turtle, N-Triples, JSON-LD (project prefixes as context) or RDF/XML;
     the same triples always give the same bytes."""
+    check_iris(term for triple in graph for term in triple)
     if fmt == "nt":
         lines = graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)
         return b"".join(sorted(lines))
@@ -295,13 +277,8 @@ def graph_bytes(graph: Graph, fmt: str) -> bytes:
             doc["@graph"].sort(key=lambda node: str(node.get("@id", "")))
         return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
     if fmt == "xml":
-        for _, _, o in graph:
-            if isinstance(o, Literal):
-                _xml_text(str(o))  # refuses what XML 1.0 cannot carry
         try:
-            return stable(graph).serialize(format="xml", encoding="utf-8")
-        except ValueError as exc:
-            raise Unwritable(
-                Problem("results", f"cannot write RDF/XML: {exc}", hint="ask for Turtle")
-            ) from None
+            return rdfxml_triples(sorted(graph, key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3())))
+        except KgError as exc:
+            raise Unwritable(exc.problems) from None
     return graph.serialize(format=get(RDF, fmt).rdflib, encoding="utf-8")

@@ -9,7 +9,6 @@ server.shutdown(); server.server_close()
 
 from __future__ import annotations
 
-import ipaddress
 import signal
 import sys
 import threading
@@ -22,19 +21,12 @@ from kg.serve.http import Handler
 from kg.serve.server import (
     DEFAULT_MAX_BODY,
     DEFAULT_MAX_MEMORY,
+    DEFAULT_MAX_REPLY,
     DEFAULT_PORT,
     DEFAULT_TIMEOUT,
     Server,
+    is_loopback,
 )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def make_server(
@@ -48,6 +40,7 @@ def make_server(
     allow_remote: bool = False,
     workers: int | None = None,
     max_memory: int | None = DEFAULT_MAX_MEMORY,
+    max_reply: int = DEFAULT_MAX_REPLY,
     log_requests: bool = False,
     stderr: TextIO | None = None,
 ) -> Server:
@@ -55,7 +48,7 @@ def make_server(
 
     Only loopback addresses unless `allow_remote`, which prints a warning instead.
     """
-    if not _is_loopback(host):
+    if not is_loopback(host):
         if not allow_remote:
             raise KgError(
                 Problem(
@@ -76,6 +69,8 @@ def make_server(
         raise KgError(Problem(option("max_rows"), "must be at least 1"))
     if max_body < 1024:
         raise KgError(Problem(option("max_body"), "must be at least 1024 bytes"))
+    if max_reply < 1024:
+        raise KgError(Problem(option("max_reply"), "must be at least 1024 bytes"))
     try:
         return Server(
             graph,
@@ -86,6 +81,7 @@ def make_server(
             max_body=max_body,
             workers=workers,
             max_memory=max_memory,
+            max_reply=max_reply,
             log_requests=log_requests,
             handler=Handler,
         )
@@ -109,6 +105,7 @@ def serve(
     max_body: int = DEFAULT_MAX_BODY,
     allow_remote: bool = False,
     workers: int | None = None,
+    max_reply: int = DEFAULT_MAX_REPLY,
     log_requests: bool = True,
     out: TextIO | None = None,
 ) -> None:
@@ -123,6 +120,7 @@ def serve(
         max_body=max_body,
         allow_remote=allow_remote,
         workers=workers,
+        max_reply=max_reply,
         log_requests=log_requests,
     )
     print(f"SPARQL endpoint: {server.url}/sparql", file=out)

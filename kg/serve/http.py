@@ -64,6 +64,7 @@ PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit also takes "²" and "٣"
 _RESERVED = {"format", "output", "results", "default-graph-uri", "named-graph-uri"}
 
 
@@ -135,8 +136,42 @@ class Handler(BaseHTTPRequestHandler):
         except (ConnectionError, TimeoutError, ValueError):
             self.close_connection = True
 
+    # -- framing: one reading of where a request ends, or the connection closes --
+    def _refuse_framing(self, message: str, hint: str = "") -> Refusal:
+        self.close_connection = True  # what follows on this connection cannot be trusted
+        return Refusal(400, message, hint)
+
+    def _content_length(self) -> int | None:
+        """The body's length: one Content-Length of ASCII digits, or a 400 that closes."""
+        values = self.headers.get_all("Content-Length") or []
+        if len(values) > 1:
+            raise self._refuse_framing("more than one Content-Length header")
+        if not values:
+            return None
+        value = values[0].strip(" \t")
+        if not _DIGITS.fullmatch(value):
+            raise self._refuse_framing(f"bad Content-Length {value[:40]!r}")
+        return int(value)
+
+    def _check_request(self, method: str) -> None:
+        """Refuse what a proxy in front could read differently: an ambiguous length, a
+        body where none belongs; and a Host that is not this server (DNS rebinding)."""
+        length = self._content_length()
+        if method != "POST" and (length or self.headers.get("Transfer-Encoding")):
+            raise self._refuse_framing(
+                f"a {method} request carries no body here",
+                hint="send the query in the URL, or POST it",
+            )
+        host = self.headers.get("Host")
+        if host is not None and not self.server.accepts_host(host):
+            raise self._refuse_framing(
+                f"Host {host[:100]!r} is not this server",
+                hint="use the address kg serve printed",
+            )
+
     def _dispatch(self, method: str) -> None:
         try:
+            self._check_request(method)
             reply = self._route(method)
         except Refusal as exc:
             reply = self._error(exc.status, exc.message, hint=exc.hint)
@@ -163,13 +198,18 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_OPTIONS(self) -> None:
         try:
+            self._check_request("OPTIONS")
+        except Refusal as exc:
+            self._send(self._error(exc.status, exc.message, hint=exc.hint))
+            return
+        # No Access-Control-Allow-Private-Network: a public web page must not reach an
+        # endpoint on a researcher's own machine (Chrome's Private Network Access).
+        try:
             self.send_response(204)
             self._cors()
             self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
             self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept")
             self.send_header("Access-Control-Max-Age", "600")
-            if self.headers.get("Access-Control-Request-Private-Network"):
-                self.send_header("Access-Control-Allow-Private-Network", "true")
             self.send_header("Content-Length", "0")
             self.end_headers()
         except (ConnectionError, TimeoutError):
@@ -184,11 +224,15 @@ class Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = _not_allowed
 
     def handle_expect_100(self) -> bool:
-        """Refuse an oversized body before the client sends it."""
-        length = self.headers.get("Content-Length", "")
-        if length.isdigit() and int(length) > self.server.max_body:
+        """Refuse a bad or oversized body before the client sends it."""
+        try:
+            length = self._content_length()
+        except Refusal as exc:
+            self._send(self._error(exc.status, exc.message))
+            return False
+        if length is not None and length > self.server.max_body:
             self.close_connection = True
-            self._send(self._body_too_large(int(length)))
+            self._send(self._body_too_large(length))
             return False
         return super().handle_expect_100()
 
@@ -271,9 +315,9 @@ class Handler(BaseHTTPRequestHandler):
         return Reply(200, {"Content-Type": "application/json"}, body.encode("utf-8"))
 
     def _base(self) -> str:
-        """The base URL as the client named it (when the Host header is sane)."""
+        """The base URL as the client named it (a Host this server accepts), else its own."""
         host = self.headers.get("Host", "")
-        if host and _HOST_HEADER.fullmatch(host):
+        if host and _HOST_HEADER.fullmatch(host) and self.server.accepts_host(host):
             return f"http://{host}"
         return self.server.url
 
@@ -309,10 +353,14 @@ class Handler(BaseHTTPRequestHandler):
             raise Refusal(400, f"cannot read the request parameters: {exc}") from None
 
     def _discard_body(self) -> None:
-        length = self.headers.get("Content-Length", "")
-        if length.isdigit() and int(length) <= DRAIN_LIMIT:
+        length = self._content_length()
+        if (
+            length is not None
+            and length <= DRAIN_LIMIT
+            and not self.headers.get("Transfer-Encoding")
+        ):
             with contextlib.suppress(OSError):
-                self.rfile.read(int(length))
+                self.rfile.read(length)
         else:
             self.close_connection = True
 
@@ -320,14 +368,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
             raise Refusal(411, "send the body with a Content-Length (chunked is not read)")
-        length = self.headers.get("Content-Length")
-        if length is None:
+        size = self._content_length()
+        if size is None:
             self.close_connection = True
             raise Refusal(411, "a POST needs a Content-Length header")
-        if not length.strip().isdigit():
-            self.close_connection = True
-            raise Refusal(400, f"bad Content-Length {length[:40]!r}")
-        size = int(length)
         if size > self.server.max_body:
             self.close_connection = True
             if size <= DRAIN_LIMIT:  # read it, so that the client gets to read the answer

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import ipaddress
 import os
 import socket
 import socketserver
@@ -26,7 +27,15 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from kg.core.errors import KgError
-from kg.core.isolate import ChildDied, Children, Limits, QueryTimeout, ReplyTooLarge, run_isolated
+from kg.core.isolate import (
+    ChildDied,
+    Children,
+    Limits,
+    QueryTimeout,
+    ReplyTooLarge,
+    WithBytes,
+    run_isolated,
+)
 from kg.query.graph import QueryGraph
 from kg.query.library import named_queries
 from kg.serve.execute import DEFAULT_MAX_ROWS, reply_for_exception
@@ -36,7 +45,16 @@ DEFAULT_PORT = 7878
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_BODY = 1_000_000
 DEFAULT_MAX_MEMORY = 2 * 1024**3
-MAX_REPLY = 512 * 1024**2  # bytes a child may send back
+DEFAULT_MAX_REPLY = 64 * 1024**2  # bytes a query's reply may have (held once, in memory)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Server(ThreadingHTTPServer):
@@ -60,6 +78,7 @@ class Server(ThreadingHTTPServer):
         max_body: int = DEFAULT_MAX_BODY,
         workers: int | None = None,
         max_memory: int | None = DEFAULT_MAX_MEMORY,
+        max_reply: int = DEFAULT_MAX_REPLY,
         log_requests: bool = False,
         handler: type[BaseHTTPRequestHandler],
     ):
@@ -73,7 +92,7 @@ class Server(ThreadingHTTPServer):
         self.limits = Limits(
             sandbox=not graph.store.network,
             max_memory=max_memory,
-            max_reply=MAX_REPLY,
+            max_reply=max_reply,
             strict=True,
         )
         self.children = Children()
@@ -91,6 +110,7 @@ class Server(ThreadingHTTPServer):
         gc.freeze()
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.host = host
+        self.loopback = is_loopback(host)
         super().__init__((host.strip("[]"), port), handler)
 
     def _warm_up(self) -> None:
@@ -101,6 +121,21 @@ class Server(ThreadingHTTPServer):
             if not q.params:
                 with contextlib.suppress(KgError):
                     self.kg.prepared_named(name, {})
+
+    def accepts_host(self, host: str) -> bool:
+        """Whether a request's Host header names this server. On loopback only loopback
+        names are answered, so a page that rebinds its own domain name to 127.0.0.1
+        (DNS rebinding) is refused; a server bound elsewhere answers to any name."""
+        if not self.loopback:
+            return True
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        name = name.strip("[]").lower()
+        if name == "localhost" or name.endswith(".localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(name).is_loopback
+        except ValueError:
+            return False
 
     def server_bind(self) -> None:
         # skip HTTPServer's getfqdn(), which may wait on DNS
@@ -150,16 +185,18 @@ class Server(ThreadingHTTPServer):
                 text=text,
             )
 
-        def guarded() -> Reply:  # in the child: every failure becomes a reply
+        def guarded() -> WithBytes:  # in the child: every failure becomes a reply
             try:
-                return work()
+                reply = work()
             except BaseException as exc:
-                return reply_for_exception(exc, text)
+                reply = reply_for_exception(exc, text)
+            return WithBytes(Reply(reply.status, reply.headers), reply.body)
 
         try:
-            return run_isolated(
+            answer = run_isolated(
                 guarded, timeout, "query", limits=self.limits, children=self.children
             )
+            return Reply(answer.value.status, answer.value.headers, answer.data)
         except QueryTimeout:
             return error_reply(
                 503,
@@ -169,7 +206,12 @@ class Server(ThreadingHTTPServer):
                 text=text,
             )
         except ReplyTooLarge:
-            return error_reply(500, f"the answer is larger than {MAX_REPLY} bytes", text=text)
+            return error_reply(
+                500,
+                f"the answer is larger than {self.limits.max_reply:,} bytes",
+                hint="ask for fewer rows or shorter values",
+                text=text,
+            )
         except ChildDied as exc:
             return error_reply(500, exc.problems[0].message, text=text)
         except KgError as exc:  # no process to spare

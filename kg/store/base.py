@@ -14,11 +14,16 @@ from typing import Protocol, runtime_checkable
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
+from kg.core.isolate import Limits
 from kg.core.namespaces import bind_prefixes
 from kg.store.rows import Table, Values
 from kg.store.sparql import PreparedQuery
 
 DEFAULT_TIMEOUT = 30.0
+#: What a query given a deadline may do in its process: no network, and at most this
+#: many bytes of memory beyond what the graph already takes (a query can build strings
+#: that double in size at every step).
+QUERY_LIMITS = Limits(sandbox=True, max_memory=2 * 1024**3)
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,18 @@ def capped(triples, max_rows: int | None) -> Triples:
         seen.add(triple)
         graph.add(triple)
     return Triples(graph)
+
+
+def capped_list(triples, max_rows: int | None) -> list:
+    """The distinct `triples`, stopping after `max_rows` + 1 (enough to tell a cut)."""
+    out, seen = [], set()
+    for triple in triples:
+        if triple not in seen:
+            seen.add(triple)
+            out.append(triple)
+            if max_rows is not None and len(out) > max_rows:
+                break
+    return out
 
 
 def dataset_from_quads(quads) -> Dataset:

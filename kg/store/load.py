@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from kg.core.errors import KgError, Problem, option
+from kg.core.rdfio import oxigraph_input, term_too_large
 from kg.store.remote import REMOTE_TIMEOUT
 
 _STAGING = "urn:renda-kg:staging:"
@@ -33,10 +34,8 @@ def _graphs(path: Path) -> dict[str, list]:
             )
         )
     groups: dict[str, list] = defaultdict(list)
+    source = oxigraph_input(path)
     try:
-        with path.open("rb") as handle:
-            bom = handle.read(3) == b"\xef\xbb\xbf"  # skipped, as by every other reader
-        source = {"input": path.read_bytes()[3:]} if bom else {"path": str(path)}
         for quad in ox.parse(**source, format=formats[path.suffix]):
             if isinstance(quad.graph_name, ox.DefaultGraph):
                 raise KgError(
@@ -47,6 +46,8 @@ def _graphs(path: Path) -> dict[str, list]:
                     )
                 )
             groups[quad.graph_name.value].append(quad)
+    except MemoryError:
+        raise term_too_large(path) from None
     except SyntaxError as exc:
         raise KgError(Problem(str(path), f"cannot parse: {exc}")) from None
     except OSError as exc:

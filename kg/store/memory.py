@@ -19,7 +19,7 @@ from rdflib.plugins.sparql.sparql import Query
 
 from kg.core.isolate import run_isolated
 from kg.core.namespaces import bind_prefixes
-from kg.store.base import DEFAULT_TIMEOUT, Graphs, Quad, Triples, capped
+from kg.store.base import DEFAULT_TIMEOUT, QUERY_LIMITS, Graphs, Quad, Triples, capped, capped_list
 from kg.store.rows import Table, Values
 from kg.store.sparql import PreparedQuery
 
@@ -89,7 +89,7 @@ class MemoryStore:
                 return Table(names, rows[:max_rows], truncated=True)
             return Table(names, rows)
 
-        return run_isolated(work, timeout, "query")
+        return run_isolated(work, timeout, "query", limits=QUERY_LIMITS)
 
     def values(
         self,
@@ -107,7 +107,12 @@ class MemoryStore:
         timeout: float | None = DEFAULT_TIMEOUT,
         graphs: Graphs | None = None,
     ) -> bool:
-        return run_isolated(lambda: bool(self._result(query, graphs).askAnswer), timeout, "query")
+        return run_isolated(
+            lambda: bool(self._result(query, graphs).askAnswer),
+            timeout,
+            "query",
+            limits=QUERY_LIMITS,
+        )
 
     def construct(
         self,
@@ -119,16 +124,6 @@ class MemoryStore:
     ) -> Triples:
         # the triples travel from the child as a list; the Graph is built here
         def work() -> list:
-            triples = iter(self._result(query, graphs))
-            if max_rows is None:
-                return list(triples)
-            out, seen = [], set()
-            for triple in triples:
-                if triple not in seen:
-                    seen.add(triple)
-                    out.append(triple)
-                    if len(out) > max_rows:
-                        break
-            return out
+            return capped_list(self._result(query, graphs), max_rows)
 
-        return capped(run_isolated(work, timeout, "query"), max_rows)
+        return capped(run_isolated(work, timeout, "query", limits=QUERY_LIMITS), max_rows)

@@ -1,8 +1,10 @@
 """pyoxigraph in memory or in a folder: the store for large graphs.
 
 Oxigraph evaluates SPARQL one to two orders of magnitude faster than rdflib
-(MEASUREMENTS.md). It releases the GIL, so a query with a timeout runs in a daemon
-thread that is abandoned at the deadline (it never keeps the process alive).
+(MEASUREMENTS.md). A query with a deadline runs in a forked child process, like on
+every local store (`kg.core.isolate`): it is killed at the deadline, cannot open a
+network connection, and its memory is capped (`QUERY_LIMITS`); a thread could be
+abandoned but not stopped, and would share this process's memory.
 """
 
 from __future__ import annotations
@@ -11,38 +13,26 @@ from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
-from rdflib import BNode, Dataset, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import Dataset
 
 from kg.core.errors import KgError, Problem
 from kg.core.formats import by_suffix
-from kg.core.isolate import run_in_thread
-from kg.store.base import DEFAULT_TIMEOUT, Graphs, Quad, Triples, capped, dataset_from_quads
+from kg.core.isolate import run_isolated
+from kg.core.rdfio import oxigraph_input, term_too_large
+from kg.core.terms import to_rdflib
+from kg.store.base import (
+    DEFAULT_TIMEOUT,
+    QUERY_LIMITS,
+    Graphs,
+    Quad,
+    Triples,
+    capped,
+    capped_list,
+    dataset_from_quads,
+)
 from kg.store.rows import Table, Values
 from kg.store.sparql import PreparedQuery
 from kg.store.sparqltext import with_row_limit
-
-
-def to_rdflib(term):
-    """An Oxigraph term as the equivalent rdflib term (results look the same on every store)."""
-    import pyoxigraph as ox
-
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
-    if isinstance(term, ox.DefaultGraph):
-        return None
-    raise TypeError(f"unsupported term {term!r}")
 
 
 class TermCache:
@@ -87,11 +77,11 @@ class OxigraphStore:
                 )
             )
         store = cls(into)
+        source = oxigraph_input(path)
         try:
-            with path.open("rb") as handle:
-                bom = handle.read(3) == b"\xef\xbb\xbf"  # skipped, as by every other reader
-            source = {"input": path.read_bytes()[3:]} if bom else {"path": str(path)}
             store.store.bulk_load(**source, format=getattr(ox.RdfFormat, fmt.oxigraph))
+        except MemoryError:
+            raise term_too_large(path) from None
         except (SyntaxError, ValueError) as exc:
             raise KgError(Problem(str(path), f"cannot load: {exc}")) from None
         except OSError as exc:
@@ -166,7 +156,7 @@ class OxigraphStore:
                 del rows[max_rows:]
             return Table(names, truncated=truncated, native=rows, convert=TermCache())
 
-        return run_in_thread(work, timeout, "query")
+        return run_isolated(work, timeout, "query", limits=QUERY_LIMITS)
 
     def values(
         self,
@@ -186,7 +176,7 @@ class OxigraphStore:
                 return Values(names, rows[:max_rows], truncated=True)
             return Values(names, rows)
 
-        return run_in_thread(work, timeout, "query")
+        return run_isolated(work, timeout, "query", limits=QUERY_LIMITS)
 
     def ask(
         self,
@@ -195,7 +185,9 @@ class OxigraphStore:
         timeout: float | None = DEFAULT_TIMEOUT,
         graphs: Graphs | None = None,
     ) -> bool:
-        return run_in_thread(lambda: bool(self._run(query, graphs)), timeout, "query")
+        return run_isolated(
+            lambda: bool(self._run(query, graphs)), timeout, "query", limits=QUERY_LIMITS
+        )
 
     def construct(
         self,
@@ -205,12 +197,12 @@ class OxigraphStore:
         max_rows: int | None = None,
         graphs: Graphs | None = None,
     ) -> Triples:
-        def work() -> Triples:
+        def work() -> list:  # travels back as a list; the graph is built here
             convert = TermCache()
             triples = (
                 (convert(t.subject), convert(t.predicate), convert(t.object))
                 for t in self._run(query, graphs)
             )
-            return capped(triples, max_rows)
+            return capped_list(triples, max_rows)
 
-        return run_in_thread(work, timeout, "query")
+        return capped(run_isolated(work, timeout, "query", limits=QUERY_LIMITS), max_rows)

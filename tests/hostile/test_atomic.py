@@ -407,16 +407,29 @@ def test_export_csv_with_a_full_disk_replaces_no_table(built: Built, tmp_path: P
     assert _temps(out) == []
 
 
-def test_render_with_a_folder_in_the_way_writes_no_page(built: Built, tmp_path: Path):
+def test_render_with_something_in_the_way_writes_no_page(built: Built, tmp_path: Path):
+    """The pages switch as one folder: a file, or a folder of someone else's files, where
+    the pages should go is refused and left as it is."""
+    blocked = tmp_path / "file"
+    blocked.write_text("mine", encoding="utf-8")
+    refused(run("render", "--graph", built.trig, "--out", blocked), "is a file")
+    assert blocked.read_text(encoding="utf-8") == "mine"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine", encoding="utf-8")
+    refused(run("render", "--graph", built.trig, "--out", other), "cannot write the pages")
+    assert snapshot(other) == {"notes.txt": b"mine"}
+    assert _temps(tmp_path) == []
+
+
+def test_render_replaces_a_damaged_set_whole(built: Built, tmp_path: Path):
     out = tmp_path / "views"
     accepted(run("render", "--graph", built.trig, "--out", out))
     before = snapshot(out)
-    (out / "index.html").unlink()
-    (out / "index.html").mkdir()
-    before.pop("index.html")
-    refused(run("render", "--graph", _changed_trig(built), "--out", out), "cannot write the views")
+    (out / "index.html").unlink()  # a page of the shown set is lost
+    accepted(run("render", "--graph", built.trig, "--out", out))
     assert snapshot(out) == before
-    assert _temps(out) == []
+    assert out.is_symlink() and len(list(out.parent.glob(".views-generations/*"))) == 1
 
 
 def test_ingest_with_a_full_disk_writes_no_draft(built: Built, disk_full_on):
