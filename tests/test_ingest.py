@@ -20,7 +20,7 @@ from kg.build.dataset import build, load_inputs
 from kg.core.errors import KgError, option
 from kg.core.yamlstrict import load_yaml
 from kg.ingest import PLACEHOLDER, IngestReport, accept_drafts, ingest_notice
-from kg.ingest.tag import Hit, Vocabulary
+from kg.ingest.tag import Vocabulary
 from kg.ingest.text import read_notice, to_simplified
 from kg.ingest.units import (
     PlaceIndex,
@@ -726,13 +726,14 @@ def test_traditional_detection_keeps_offsets(tmp_path: Path) -> None:
     assert len(notice.norm) == len(notice.text)
 
 
-def test_compound_labels_split_into_narrower_concepts() -> None:
+def test_a_compound_label_names_its_umbrella_concept() -> None:
+    """约见约谈机制 is the pair as one mechanism (interview-summons), not two guesses."""
     vocabulary = Vocabulary(load_vocabulary(ROOT / "data/vocab"))
-    hit = Hit(0, 6, "interview-summons", "约见约谈机制", False)
-    assert [h.concept for h in vocabulary.split("mechanism", hit)] == [
+    assert vocabulary.mechanisms.concepts_in("建立多部门约见约谈机制") >= {"interview-summons"}
+    assert not vocabulary.mechanisms.concepts_in("建立多部门约见约谈机制") & {
         "summons",
         "admonitory-talk",
-    ]
+    }
     assert vocabulary.category_of("二、代表工作方面") == "deputy-work"
     assert vocabulary.duplicates == []
 

@@ -35,10 +35,10 @@ from kg.core.namespaces import (
 )
 from kg.core.rdfio import new_graph, parse_turtle
 from kg.records.load import load_cases
-from kg.records.schema import UNIT_LABELS, Case, KnownIds, Span
+from kg.records.schema import UNIT_LABELS, Case, KnownIds, QuantityClaim, Span
 from kg.sources.documents import Source, load_sources
 from kg.sources.places import Gazetteer, Place
-from kg.sources.vocabulary import load_vocabulary, vocabulary_ids
+from kg.sources.vocabulary import load_vocabulary, replacements, vocabulary_ids
 
 ROLE_PROPERTY = {
     "leads": RKG.hasLeadingActor,
@@ -92,7 +92,12 @@ def load_inputs(root: Path | Project) -> Inputs:
     vocabulary = load_vocabulary(paths.vocab)
     gazetteer = Gazetteer(paths.places)
     ids = vocabulary_ids(vocabulary)
-    known = KnownIds.of({s.id: s.batch.id for s in sources.values()}, ids, gazetteer.keys())
+    known = KnownIds.of(
+        {s.id: s.batch.id for s in sources.values()},
+        ids,
+        gazetteer.keys(),
+        replacements(vocabulary, str(MECH)),
+    )
     cases = load_cases(paths.cases, known)
     return Inputs(paths, sources, ontology, vocabulary, gazetteer, cases)
 
@@ -134,7 +139,7 @@ class _CaseWriter:
         for o in objects if isinstance(objects, list) else [objects]:
             self.g.add((s, p, o))
 
-    def evidence(self, predicate: URIRef, obj, span: Span, subject: URIRef | None = None) -> None:
+    def evidence(self, predicate: URIRef, obj, span: Span, subject: URIRef | None = None) -> URIRef:
         subject = subject or self.iri
         ev = evidence_iri(self.case.id, predicate, obj, span)
         self.build.origins[ev] = (span.file, span.field)
@@ -143,6 +148,7 @@ class _CaseWriter:
         self.add(ev, RDF.predicate, predicate)
         self.add(ev, RDF.object, obj if isinstance(obj, URIRef | Literal) else Literal(obj))
         self._span(ev, span)
+        return ev
 
     def _span(self, node: URIRef, span: Span) -> None:
         self.add(node, RKG.quote, Literal(span.quote, lang="zh"))
@@ -150,9 +156,19 @@ class _CaseWriter:
         self.add(node, RKG.endOffset, Literal(span.end, datatype=XSD.nonNegativeInteger))
         self.add(node, PROV.wasQuotedFrom, SRC[self.source.id])
 
-    def claim(self, predicate: URIRef, obj: URIRef, span: Span) -> None:
+    def claim(self, predicate: URIRef, obj: URIRef, span: Span) -> URIRef:
         self.add(self.iri, predicate, obj)
-        self.evidence(predicate, obj, span)
+        return self.evidence(predicate, obj, span)
+
+    def core_spans(self) -> list[tuple[int, int]]:
+        """Where a claim is core: the title, the selection reason, the measure headings."""
+        c = self.case
+        out = [(s.start, s.end) for s in (c.title, c.selection_reason) if s is not None]
+        for m in c.measures or []:
+            at = m.span.quote.find(m.heading)
+            if at >= 0:
+                out.append((m.span.start + at, m.span.start + at + len(m.heading)))
+        return out
 
     def write(self) -> None:
         c, s = self.case, self.iri
@@ -188,8 +204,11 @@ class _CaseWriter:
             self.add(node, RKG.heading, _lit(m.heading, "zh") + _lit(m.heading_en, "en"))
             self.add(node, RDFS.label, _lit(m.heading, "zh") + _lit(m.heading_en, "en"))
             self._span(node, m.span)
+        core = self.core_spans()
         for claim in c.mechanisms:
-            self.claim(RKG.usesMechanism, MECH[claim.id], claim.span)
+            ev = self.claim(RKG.usesMechanism, MECH[claim.id], claim.span)
+            inside = any(a < claim.span.end and claim.span.start < b for a, b in core)
+            self.add(ev, RKG.strength, RKG.CoreClaim if inside else RKG.MentionClaim)
         for claim in c.actors:
             self.claim(ROLE_PROPERTY[claim.role], ACTOR[claim.id], claim.span)
         for i, p in enumerate(c.problems, 1):
@@ -208,21 +227,61 @@ class _CaseWriter:
         for i, q in enumerate(c.quantities, 1):
             node = URIRef(f"{s}/quantity/{i}")
             self.build.origins[node] = (c.file, q.span.field)
-            value = Literal(q.value) if isinstance(q.value, int) else Literal(Decimal(str(q.value)))
             self.add(node, RDF.type, RKG.Quantity)
-            self.add(node, SDO.value, value)
+            self.add(node, SDO.value, _number(q.value))
             self.add(node, SDO.unitText, Literal(q.unit))
             self.add(node, RKG.countedThing, _lit(q.what, "zh") + _lit(q.what_en, "en"))
-            zh_unit, en_unit = UNIT_LABELS[q.unit]
-            self.add(node, RDFS.label, _lit(f"{q.value:,}{zh_unit}:{q.what}", "zh"))
-            self.add(
-                node,
-                RDFS.label,
-                _lit(f"{q.value:,} {en_unit}: {q.what_en}" if q.what_en else "", "en"),
-            )
+            zh, en = quantity_labels(q)
+            self.add(node, RDFS.label, _lit(f"{zh}:{q.what}", "zh"))
+            self.add(node, RDFS.label, _lit(f"{en}: {q.what_en}" if q.what_en else "", "en"))
+            if q.qualifier != "exact":
+                self.add(node, RKG.qualifier, QUALIFIER[q.qualifier])
+            low, high = _bounds(q)
+            if low is not None:
+                self.add(node, SDO.minValue, _number(low))
+            if high is not None:
+                self.add(node, SDO.maxValue, _number(high))
             if q.year is not None:
                 self.add(node, RKG.year, Literal(str(q.year), datatype=XSD.gYear))
+            if q.period is not None:
+                period = Literal(q.period.quote, lang="zh")
+                self.add(node, RKG.period, period)
+                self.evidence(RKG.period, period, q.period, subject=node)
             self.claim(RKG.reportsQuantity, node, q.span)
+
+
+QUALIFIER = {
+    "at-least": RKG.AtLeast,
+    "about": RKG.About,
+    "at-most": RKG.AtMost,
+    "range": RKG.Range,
+}
+
+
+def _number(value: int | float) -> Literal:
+    return Literal(value) if isinstance(value, int) else Literal(Decimal(str(value)))
+
+
+def _bounds(q: QuantityClaim) -> tuple[int | float | None, int | float | None]:
+    """schema:minValue and schema:maxValue of a quantity, from its qualifier."""
+    return {
+        "at-least": (q.value, None),
+        "at-most": (None, q.value),
+        "range": (q.value, q.high),
+    }.get(q.qualifier, (None, None))
+
+
+def quantity_labels(q: QuantityClaim) -> tuple[str, str]:
+    """The number with its measure word and qualifier: 6场以上 / at least 6 events."""
+    zh_unit, en_unit = UNIT_LABELS[q.unit]
+    n = f"{q.value:,}"
+    if q.qualifier == "range":
+        return f"{n}-{q.high:,}{zh_unit}", f"{n}–{q.high:,} {en_unit}"
+    return {
+        "at-least": (f"{n}{zh_unit}以上", f"at least {n} {en_unit}"),
+        "about": (f"约{n}{zh_unit}", f"about {n} {en_unit}"),
+        "at-most": (f"{n}{zh_unit}以内", f"at most {n} {en_unit}"),
+    }.get(q.qualifier, (f"{n}{zh_unit}", f"{n} {en_unit}"))
 
 
 def _place_triples(g: Graph, gaz: Gazetteer, place: Place) -> None:
@@ -245,14 +304,17 @@ def _place_triples(g: Graph, gaz: Gazetteer, place: Place) -> None:
         g.add((iri, RKG.region, REGION[region]))
 
 
-def _body_triples(g: Graph, gaz: Gazetteer, place_key: str, body_type: str) -> None:
+def _body_triples(g: Graph, gaz: Gazetteer, place_key: str, body_type: str, name: str) -> None:
+    """A body, labelled in Chinese as its first case's source names it (廉江市人大常委会,
+    not 湛江市廉江市人大常委会); its full name down the place chain is an altLabel."""
     iri = body_iri(place_key, body_type)
     cls, level, _ = BODY_CLASS[body_type]
     chain = gaz.chain(place_key)
     named = [p for p in reversed(chain) if p.kind != "province"]
     zh_suffix, en_pattern = BODY_NAME[body_type]
     g.add((iri, RDF.type, cls))
-    g.add((iri, RDFS.label, Literal("".join(p.name for p in named) + zh_suffix, lang="zh")))
+    g.add((iri, RDFS.label, Literal(name, lang="zh")))
+    g.add((iri, SKOS.altLabel, Literal("".join(p.name for p in named) + zh_suffix, lang="zh")))
     if all(p.en for p in named):
         parents = ", ".join(p.en for p in reversed(named[:-1]))
         label = en_pattern.format(named[-1].en) + (f" ({parents})" if parents else "")
@@ -306,8 +368,12 @@ def build(inputs: Inputs) -> Build:
         _source_triples(g, source)
         for case in inputs.cases:
             if case.source == source_id:
-                _body_triples(bodies, gaz, case.body.place, case.body.type)
                 _CaseWriter(g, bodies, result, case, source).write()
+    first_named: dict[tuple[str, str], str] = {}  # body -> its name in its first case
+    for case in inputs.cases:  # sorted by id
+        first_named.setdefault((case.body.place, case.body.type), case.body.span.quote)
+    for (place, body_type), name in sorted(first_named.items()):
+        _body_triples(bodies, gaz, place, body_type, name)
     return result
 
 

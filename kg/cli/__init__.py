@@ -15,7 +15,7 @@ import click
 
 from kg.cli.options import report
 from kg.cli.outputs import diff, docs, export, figures, release, render
-from kg.cli.project import build, ingest, load, validate
+from kg.cli.project import build, ingest, load, tag, validate
 from kg.cli.queries import patterns, query, stats
 from kg.cli.serving import serve
 from kg.core.about import __version__
@@ -59,6 +59,7 @@ for command in (
     diff,
     load,
     ingest,
+    tag,
     serve,
 ):
     main.add_command(command)

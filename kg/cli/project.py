@@ -166,3 +166,53 @@ def ingest(
         batch=batch,
     )
     click.echo(report.summary(flag_style))
+
+
+@click.command()
+@click.argument("text", required=False)
+@ROOT_OPTION
+@click.option(
+    "--eval",
+    "eval_file",
+    is_flag=False,
+    flag_value="data/eval/mechanism-sentences.yaml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Measure the tagger on sentences with gold concepts "
+    "(default file: data/eval/mechanism-sentences.yaml under ROOT).",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["dev", "test", "all"]),
+    default="all",
+    show_default=True,
+    help="With --eval: the tuning sentences, the held-out ones, or both.",
+)
+@click.option("--errors", is_flag=True, help="With --eval: list the sentences tagged wrongly.")
+def tag(text: str | None, root: Path, eval_file: Path | None, split: str, errors: bool) -> None:
+    """Find the vocabulary's mechanisms in TEXT, or measure the tagger (--eval).
+
+    \b
+    kg tag "街道人大工委向党工委专题汇报联络站建设情况"
+    kg tag --eval --split test        # precision and recall per facet and kind
+    """
+    from kg.core.layout import Project
+    from kg.ingest.evaluate import evaluate, find_in_sentence, load_sentences
+    from kg.ingest.mechanisms import MechanismFinder
+    from kg.sources.vocabulary import load_vocabulary
+
+    project = Project(root)
+    finder = MechanismFinder.from_graph(load_vocabulary(project.vocab))
+    if eval_file is not None:
+        if text:
+            raise click.UsageError("give TEXT or --eval, not both")
+        path = eval_file if eval_file.is_absolute() else root / eval_file
+        sentences = load_sentences(path, frozenset(finder.concepts))
+        if split != "all":
+            sentences = [s for s in sentences if s.split == split]
+        click.echo(evaluate(finder, sentences).text(errors=errors), nl=False)
+        return
+    if not text:
+        raise click.UsageError("give a TEXT to tag, or --eval")
+    for concept in sorted(find_in_sentence(finder, text)):
+        c = finder.concepts[concept]
+        click.echo(f"{concept:<40} {c.facet}")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from kg.core.errors import KgError, Problem
 from kg.core.layout import Project
+from kg.core.namespaces import MECH
 from kg.core.textio import atomic_write_bytes, atomic_write_many
 from kg.core.yamlstrict import load_yaml
 from kg.ingest.report import FileChange
@@ -33,7 +34,7 @@ from kg.records.schema import PLACEHOLDER, KnownIds
 from kg.records.write import render, render_case
 from kg.sources.documents import Source, load_source, load_sources
 from kg.sources.places import Gazetteer
-from kg.sources.vocabulary import load_vocabulary, vocabulary_ids
+from kg.sources.vocabulary import load_vocabulary, replacements, vocabulary_ids
 
 MANIFEST = "_generated.yaml"
 DRAFT_META = ".draft.yaml"
@@ -171,7 +172,8 @@ def accept_drafts(
     sources = load_sources(sources_dir)
     if not chosen:
         raise KgError(Problem(str(drafts_dir), "no drafts to accept", hint=_nothing_hint(project)))
-    vocab = vocabulary_ids(load_vocabulary(project.vocab))
+    vocab_graph = load_vocabulary(project.vocab)
+    vocab = vocabulary_ids(vocab_graph)
     problems: list[Problem] = []
     drafted_sources: dict[str, Path] = {}
     texts = {sid: s.text for sid, s in sources.items()}
@@ -211,7 +213,9 @@ def accept_drafts(
         drafted_sources[sid] = meta
         texts[sid] = source.text
         batches[sid] = source.batch.id
-    known = KnownIds.of(batches, vocab, Gazetteer(project.places).keys())
+    known = KnownIds.of(
+        batches, vocab, Gazetteer(project.places).keys(), replacements(vocab_graph, str(MECH))
+    )
     rendered: list[tuple[Path, bytes]] = []
     for case_id, path in chosen.items():
         for existing in (cases_dir / f"{case_id}.yaml", cases_dir / f"{case_id}.yml"):

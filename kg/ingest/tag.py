@@ -1,17 +1,12 @@
 """Tagging with the SKOS vocabularies: mechanisms, actors, platform types, categories.
 
-A concept is found where one of its zh labels (skos:prefLabel or skos:altLabel) occurs in
-the matching copy of the text (Simplified, half-width, one form of quotation mark).
-Segmentation rules decide between overlapping hits:
-
-- longest match wins: a hit inside a longer hit of the same vocabulary is dropped
-  (联络站 inside 行业联络站); hits that only partly overlap are both kept;
-- a coordinate compound of narrower concepts' labels is tagged as those concepts
-  (约见约谈 → 约见 + 约谈), and a generic label is dropped when the case has a
-  narrower concept whose label contains it (联络站 beside 行业联络站);
-- an actor hit inside a longer mechanism term is dropped unless it ends that term
-  (片区人大代表联络站 is a station, not 区人大代表; 满意度看群众 does name 群众),
-  and so is one inside a short quoted name (“连线群众” is a mini-program).
+Mechanisms are found by `kg.ingest.mechanisms` (labels, patterns, contexts, facets).
+Actors, platform types and categories are found where one of their zh labels occurs in
+the matching copy of the text (Simplified, half-width, one form of quotation mark),
+longest match first (a hit inside a longer hit of the same vocabulary is dropped). An
+actor hit inside a longer mechanism term is dropped unless it ends that term
+(片区人大代表联络站 is a station, not 区人大代表; 满意度看群众 does name 群众), and so is
+one inside a short quoted name (“连线群众” is a mini-program).
 
 Each claim quotes the clause around its hit, with offsets into the original text.
 """
@@ -24,11 +19,12 @@ from dataclasses import dataclass
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from kg.core.namespaces import ACTOR, CAT, MECH, PTYPE
+from kg.core.namespaces import ACTOR, CAT, PTYPE
+from kg.ingest.mechanisms import Match, MechanismFinder
 from kg.ingest.text import NoticeText, match_form
 from kg.ingest.units import clause_bounds
 
-SCHEMES = {"mechanism": MECH, "actor": ACTOR, "platform-type": PTYPE, "category": CAT}
+SCHEMES = {"actor": ACTOR, "platform-type": PTYPE, "category": CAT}
 MAX_CLAUSE = 40  # longer clauses are cut to a window around the hit
 MAX_ACTOR_CLAIMS = 3  # per actor and case: evidence enough, not every mention
 
@@ -99,14 +95,12 @@ def longest_first(hits: list[Hit]) -> list[Hit]:
     return sorted(chosen, key=lambda h: (h.start, h.end))
 
 
-_GENERIC_TAIL = ("机制", "制度", "工作", "模式")
-_JOINERS = "、,和与及"
-
-
 class Vocabulary:
-    """Label indexes of the mechanism, actor, platform-type and category schemes."""
+    """The mechanism finder, and label indexes of the actor, platform-type and category
+    schemes."""
 
     def __init__(self, graph: Graph):
+        self.mechanisms = MechanismFinder.from_graph(graph)
         self.indexes: dict[str, LabelIndex] = {}
         self.duplicates: list[str] = []
         self.ids: dict[str, frozenset[str]] = {}
@@ -157,53 +151,6 @@ class Vocabulary:
 
     def is_narrower(self, scheme: str, concept: str, than: str) -> bool:
         return than in self.ancestors.get(f"{scheme}/{concept}", frozenset())
-
-    def split(self, scheme: str, hit: Hit) -> list[Hit]:
-        """A coordinate compound of narrower concepts' labels, as hits of those concepts.
-
-        约见约谈 (summons and talks) → 约见 (summons) + 约谈 (talk); a generic tail
-        such as 机制 may follow. The original hit is returned when no split exists.
-        """
-        text = hit.label
-        for tail in _GENERIC_TAIL:
-            if text.endswith(tail) and len(text) > len(tail):
-                text = text[: -len(tail)]
-                break
-        labels = self.indexes[scheme].labels
-
-        def parts(pos: int) -> list[tuple[str, str, bool]] | None:
-            if pos == len(text):
-                return []
-            if text[pos] in _JOINERS:
-                return parts(pos + 1)
-            for end in range(len(text), pos, -1):
-                found = labels.get(text[pos:end])
-                if found and self.is_narrower(scheme, found[0], hit.concept):
-                    rest = parts(end)
-                    if rest is not None:
-                        return [(text[pos:end], *found), *rest]
-            return None
-
-        split = parts(0)
-        if not split or len(split) < 2:
-            return [hit]
-        via = f"compound-split:{'+'.join(p[0] for p in split)}"
-        return [Hit(hit.start, hit.end, cid, label, pref, via) for label, cid, pref in split]
-
-    def subsumed(self, scheme: str, hit: Hit, others: list[Hit]) -> bool:
-        """True when a narrower concept's hit makes this generic one redundant.
-
-        联络站 adds nothing to a case that has 行业联络站: the generic label is part of a
-        label of the narrower concept found.
-        """
-        for other in others:
-            if other.concept != hit.concept and self.is_narrower(
-                scheme, other.concept, hit.concept
-            ):
-                forms = self.labels_of.get(f"{scheme}/{other.concept}", frozenset())
-                if any(hit.label in form for form in forms):
-                    return True
-        return False
 
     def category_of(self, heading: str) -> str | None:
         """The category a section heading names (一、监督工作方面 → supervision)."""
@@ -287,7 +234,7 @@ class Tagger:
     def __init__(self, vocabulary: Vocabulary):
         self.vocabulary = vocabulary
 
-    def _quote(self, t: NoticeText, hit: Hit, lo: int, hi: int) -> tuple[int, int]:
+    def _quote(self, t: NoticeText, hit: Hit | Match, lo: int, hi: int) -> tuple[int, int]:
         """The clause around a hit; in a long clause, its list item (、), then a window."""
         norm = t.norm
         a, b = clause_bounds(norm, hit.start, hit.end, lo, hi)
@@ -328,15 +275,9 @@ class Tagger:
 
         vocab = self.vocabulary
         index = vocab.indexes
-        found = []
-        for lo, hi in spans:
-            hits = longest_first(index["mechanism"].hits(t.match, lo, hi))
-            found.append([h for hit in hits for h in vocab.split("mechanism", hit)])
-        every = [h for hits in found for h in hits]
+        found = vocab.mechanisms.find(t.match, spans)
         for (lo, hi), mechanisms in zip(spans, found, strict=True):
             for hit in mechanisms:
-                if vocab.subsumed("mechanism", hit, every):
-                    continue
                 a, b = self._quote(t, hit, lo, hi)
                 add("mechanisms", Tag(hit.concept, a, b, hit.rule))
             actors = longest_first(index["actor"].hits(t.match, lo, hi))

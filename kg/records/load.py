@@ -17,6 +17,7 @@ from kg.records.schema import (
     ACTOR_ROLES,
     BODY_TYPES,
     PLACEHOLDER,
+    QUALIFIERS,
     UNITS,
     BodyRef,
     Case,
@@ -48,6 +49,34 @@ def _vocab_id(f: Fields, key: str, known: frozenset[str], what: str, where: str)
             suggest(value, known) or f"use an id defined in {where}",
         )
     return value
+
+
+def _quantity(q: Fields) -> QuantityClaim:
+    value = q.number("value")
+    qualifier = q.choice("qualifier", QUALIFIERS, "exact")
+    high = q.number("high") if q.has("high") else q.get("high", None)
+    if (qualifier == "range") != (high is not None):
+        q.fail("high", "give `high` (the upper bound) exactly when the qualifier is range")
+    if high is not None and high <= value:
+        q.fail("high", f"the upper bound {high} must be greater than the value {value}")
+    period = None
+    if q.has("period"):
+        p = q.sub("period")
+        period = _span(p)
+        p.done()
+    else:
+        q.get("period", None)
+    return QuantityClaim(
+        value,
+        q.choice("unit", UNITS),
+        q.text("what"),
+        q.text("what_en", ""),
+        q.integer("year", None, minimum=1949),
+        _span(q),
+        qualifier,
+        high,
+        period,
+    )
 
 
 def load_case(path: Path, known: KnownIds) -> Case:
@@ -117,6 +146,13 @@ def load_case(path: Path, known: KnownIds) -> Case:
 
     mechanisms = []
     for m in f.items("mechanisms"):
+        if m.has("id") and m.get("id") in known.replaced:
+            new = known.replaced[m.get("id")]
+            m.fail(
+                "id",
+                f"mechanism {m.get('id')!r} is deprecated in data/vocab/mechanisms.ttl",
+                f"use {new!r}, which replaces it" if new else "choose a live mechanism",
+            )
         mid = _vocab_id(m, "id", known.mechanisms, "mechanism", "data/vocab/mechanisms.ttl")
         mechanisms.append(Claim(mid, _span(m)))
         m.done()
@@ -142,17 +178,7 @@ def load_case(path: Path, known: KnownIds) -> Case:
 
     quantities = []
     for q in f.items("quantities", required=False):
-        year = q.integer("year", None, minimum=1949)
-        quantities.append(
-            QuantityClaim(
-                q.number("value"),
-                q.choice("unit", UNITS),
-                q.text("what"),
-                q.text("what_en", ""),
-                year,
-                _span(q),
-            )
-        )
+        quantities.append(_quantity(q))
         q.done()
     f.done()
     return Case(

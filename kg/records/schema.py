@@ -34,8 +34,11 @@ UNIT_LABELS = {  # record unit -> (zh, en) for labels; schema:unitText keeps the
     "point": ("分", "points"),
     "year": ("年", "years"),
     "time": ("次", "times"),
+    "month": ("个月", "months"),
 }
 UNITS = tuple(UNIT_LABELS)
+#: How a reported number relates to the quantity: the source's 以上/余/多, 约, 以内, 1-2.
+QUALIFIERS = ("exact", "at-least", "about", "at-most", "range")
 
 #: The keys of a record file and of each of its mappings (by top-level key; list entries
 #: by their list's key), in the order the writer lays them out.
@@ -65,7 +68,20 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     "actors": ("id", "role", "quote", "start", "end"),
     "problems": ("label", "en", "quote", "start", "end"),
     "platforms": ("name", "en", "type", "quote", "start", "end"),
-    "quantities": ("value", "unit", "what", "what_en", "year", "quote", "start", "end"),
+    "quantities": (
+        "value",
+        "high",
+        "unit",
+        "qualifier",
+        "what",
+        "what_en",
+        "year",
+        "period",
+        "quote",
+        "start",
+        "end",
+    ),
+    "quantities.period": ("quote", "start", "end"),
 }
 
 
@@ -142,8 +158,12 @@ class PlatformClaim:
 class QuantityClaim:
     """A reported number: `value` in `unit` (one of `UNITS`; 100万元 is 1000000 CNY).
 
-    `what` says what is counted (zh), `what_en` in English ("" when absent); `year` is the
-    year it refers to, None when the text gives none.
+    `qualifier` (one of `QUALIFIERS`) says how the number bounds the quantity: 6场以上 is
+    6 at-least, 20余次 20 at-least, 约100人 100 about, 两个月内 2 at-most, 1-2名 the
+    range 1 to `high` 2. `what` says what is counted (zh), `what_en` in English (""
+    when absent); `year` is the year it refers to, None when the text gives none;
+    `period` the span that says over which time it was counted (自2018年以来, 3年来,
+    每年), None when the text gives none.
     """
 
     value: int | float
@@ -152,6 +172,9 @@ class QuantityClaim:
     what_en: str
     year: int | None
     span: Span
+    qualifier: str = "exact"
+    high: int | float | None = None
+    period: Span | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +241,7 @@ class Case:
             self.quantities,
         ):
             out += [c.span for c in claims]
+        out += [q.period for q in self.quantities if q.period]
         return out
 
 
@@ -231,12 +255,18 @@ class KnownIds:
     actors: frozenset[str]
     platform_types: frozenset[str]
     places: frozenset[str]
+    replaced: dict[str, str] = field(default_factory=dict)  # deprecated mechanism -> new
 
     @classmethod
     def of(
-        cls, batches: dict[str, str], vocabulary: dict[str, frozenset[str]], places: frozenset[str]
+        cls,
+        batches: dict[str, str],
+        vocabulary: dict[str, frozenset[str]],
+        places: frozenset[str],
+        replaced: dict[str, str] | None = None,
     ) -> KnownIds:
-        """From source id -> batch id, the vocabulary's ids by scheme, and place keys."""
+        """From source id -> batch id, the vocabulary's live ids by scheme, place keys and
+        the deprecated mechanisms with their replacements."""
         return cls(
             sources=batches,
             categories=vocabulary["categories"],
@@ -244,4 +274,5 @@ class KnownIds:
             actors=vocabulary["actors"],
             platform_types=vocabulary["platform_types"],
             places=places,
+            replaced=dict(replaced or {}),
         )

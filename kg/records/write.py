@@ -267,8 +267,13 @@ def case_mapping(case: Case) -> dict[str, Any]:
     record["quantities"] = [
         _laid_out(
             "quantities",
-            {"value": q.value, "unit": q.unit, "what": q.what, **_given("what_en", q.what_en)}
+            {"value": q.value}
+            | ({"high": q.high} if q.high is not None else {})
+            | {"unit": q.unit}
+            | ({"qualifier": q.qualifier} if q.qualifier != "exact" else {})
+            | {"what": q.what, **_given("what_en", q.what_en)}
             | ({"year": q.year} if q.year is not None else {})
+            | ({"period": _laid_out("quantities.period", _span(q.period))} if q.period else {})
             | _span(q.span),
         )
         for q in case.quantities

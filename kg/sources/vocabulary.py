@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 
 from kg.core.namespaces import ACTOR, CAT, MECH, PTYPE, REGION
 from kg.core.rdfio import new_graph, parse_turtle
@@ -28,9 +28,21 @@ def concept_ids(graph: Graph, namespace: str) -> frozenset[str]:
     )
 
 
+def replacements(graph: Graph, namespace: str) -> dict[str, str]:
+    """Deprecated concepts of `namespace` (owl:deprecated) -> the slug that replaces them."""
+    out = {}
+    for concept in graph.subjects(OWL.deprecated, Literal(True)):
+        if isinstance(concept, URIRef) and str(concept).startswith(namespace):
+            new = next(iter(graph.objects(concept, DCTERMS.isReplacedBy)), None)
+            out[str(concept)[len(namespace) :]] = str(new).removeprefix(namespace) if new else ""
+    return out
+
+
 def vocabulary_ids(graph: Graph) -> dict[str, frozenset[str]]:
+    """The live concept ids of each scheme (deprecated concepts are not among them)."""
+    replaced = replacements(graph, str(MECH))
     return {
-        "mechanisms": concept_ids(graph, str(MECH)),
+        "mechanisms": concept_ids(graph, str(MECH)) - frozenset(replaced),
         "actors": concept_ids(graph, str(ACTOR)),
         "categories": concept_ids(graph, str(CAT)),
         "platform_types": concept_ids(graph, str(PTYPE)),
