@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
     from kg.query.graph import QueryGraph
 
-#: Families tried first, in order; the first one installed is used.
+#: The CJK font shipped by the `mplfonts` package (a dependency): Noto Sans CJK SC.
+BUNDLED_FONT = ("mplfonts", "fonts/NotoSansCJKsc-Regular.otf")
+#: Families tried when the bundled font is missing, in order; the first installed is used.
 CJK_FAMILIES = (
     "Noto Sans CJK SC",
     "Noto Serif CJK SC",
@@ -44,8 +46,9 @@ CELL = 0.3  # inches per matrix cell
 TIGHT = {"bbox_inches": "tight", "pad_inches": 0.04}
 TOP = 30
 FONT_HINT = (
-    "install a CJK font, e.g. `sudo apt-get install fonts-noto-cjk`, then delete "
-    "matplotlib's font cache (~/.cache/matplotlib) so it is found"
+    "reinstall the `mplfonts` package (it ships Noto Sans CJK SC), or install a CJK font, "
+    "e.g. `sudo apt-get install fonts-noto-cjk`, and delete matplotlib's font cache "
+    "(~/.cache/matplotlib) so it is found"
 )
 NO_FONT_WARNING = (
     "no CJK font found: Chinese labels may not render in the PNG figures "
@@ -56,8 +59,45 @@ NO_FONT_WARNING = (
 # -- Fonts --
 
 
+def bundled_font() -> tuple[str, str] | None:
+    """(family, file) of the CJK font shipped by `mplfonts`, registered with matplotlib.
+
+    `addfont` reads the file itself, so neither system fonts nor matplotlib's font cache
+    matter (a font installed after the cache was built stays invisible to matplotlib:
+    MEASUREMENTS.md). Other files of the same family (a system Noto Sans CJK SC Bold) are
+    dropped from matplotlib's list, so every machine draws with the same file (bold text
+    is then drawn in the regular weight: the package ships no bold).
+    """
+    import importlib.util
+
+    from matplotlib import font_manager
+
+    spec = importlib.util.find_spec(BUNDLED_FONT[0])
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(spec.submodule_search_locations[0]) / BUNDLED_FONT[1]
+    if not path.is_file():
+        return None
+    manager = font_manager.fontManager
+    entries = [e for e in manager.ttflist if Path(e.fname) == path]
+    if not entries:
+        manager.addfont(str(path))
+        entries = [e for e in manager.ttflist if Path(e.fname) == path]
+    family = entries[0].name
+    others = [e for e in manager.ttflist if e.name == family and e not in entries]
+    if others or manager.ttflist[: len(entries)] != entries:
+        # A system copy of the family (its Bold, say) would win some look-ups: the figures
+        # would then depend on the machine. The bundled file alone answers for the family.
+        manager.ttflist = entries + [e for e in manager.ttflist if e.name != family]
+        manager._findfont_cached.cache_clear()  # earlier look-ups may have found another file
+    return family, str(path)
+
+
 def _cjk_font() -> tuple[str, str] | None:
-    """(family name, file) of the preferred installed CJK font, or None."""
+    """(family name, file) of the bundled CJK font, else of the preferred installed one."""
+    bundled = bundled_font()
+    if bundled is not None:
+        return bundled
     from matplotlib import font_manager
 
     entries = [f for f in font_manager.fontManager.ttflist if f.style == "normal"]
@@ -78,7 +118,8 @@ def _cjk_font() -> tuple[str, str] | None:
 
 
 def find_cjk_font() -> str | None:
-    """The path of a font that can draw Chinese labels, or None if none is installed."""
+    """The path of a font that draws Chinese: Noto Sans CJK SC from the `mplfonts`
+    package, registered with matplotlib; else an installed CJK font; else None."""
     font = _cjk_font()
     return font[1] if font else None
 
