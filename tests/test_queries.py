@@ -255,13 +255,19 @@ def test_evidence_quotes_sit_at_their_offsets(kg, source_text, records):
         ("东莞市", {"gd-b3-10"}),
         ("Dongguan", {"gd-b3-10"}),
         ("440000", {f"gd-b3-{n:02d}" for n in range(1, 11)}),
-        ("nowhere", set()),
     ],
 )
 def test_cases_by_place_roll_up_the_hierarchy(kg, place, expected):
     rows = _rows(kg, "cases-by-place", place=place)
     assert {_slug(r["case"]) for r in rows} == expected
     assert len(rows) == len(expected)
+
+
+def test_cases_by_place_refuses_a_place_that_is_not_there(kg):
+    from kg.query.params import ParamError
+
+    with pytest.raises(ParamError, match="matches nothing"):
+        _rows(kg, "cases-by-place", place="nowhere")
 
 
 def test_cases_by_place_names_the_matched_area(kg):

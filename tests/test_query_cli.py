@@ -216,7 +216,10 @@ def test_from_a_local_named_graph_is_allowed(graph_file):
         (["--name", "mechanism-frequncy"], "did you mean 'mechanism-frequency'"),
         (["--name", "cases-with-mechanism"], "missing parameter 'mechanism'"),
         (["--name", "mechanism-frequency", "--param", "nope=1"], "unknown parameter 'nope'"),
-        (["--name", "cases-with-mechanism", "--param", "mechanism=a b"], "not a valid IRI"),
+        (
+            ["--name", "cases-with-mechanism", "--param", "mechanism=https://x.org/a b"],
+            "not a valid IRI",
+        ),
         (["--name", "mechanism-frequency", "--param", "x"], "is not NAME=VALUE"),
         (["INSERT DATA { case:x rkg:itemNumber 1 }"], "read-only"),
         (["DELETE WHERE { ?s ?p ?o }"], "read-only"),

@@ -8,12 +8,38 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import GraphSource, emit, graph_options, output_option
+from kg.cli.options import GraphSource, emit, graph_options, output_option, report
 from kg.core.errors import KgError, Problem
+from kg.query.params import ParamError
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "md", "xml")
 GRAPH_FORMATS = ("ttl", "nt", "jsonld", "xml")
 FORMAT_CHOICES = tuple(dict.fromkeys(SELECT_FORMATS + GRAPH_FORMATS))
+
+
+def _usage_exit(exc: KgError) -> None:
+    """Print a usage problem (a parameter naming nothing, no cases to report) and exit 2,
+    so that a script tells a wrong call from an empty answer (exit 0)."""
+    for problem in exc.problems:
+        click.echo(report(problem), err=True)
+    sys.exit(2)
+
+
+_QUERY_FILE_SUFFIXES = (".rq", ".sparql", ".rql")
+
+
+def _query_file(argument: str) -> Path | None:
+    """The argument as a query file if it names one: `kg query q.rq` works without -f."""
+    if any(c in argument for c in "{}\n?$") or len(argument) > 4096:
+        return None
+    path = Path(argument)
+    if path.suffix.lower() in _QUERY_FILE_SUFFIXES:
+        if not path.is_file():
+            raise ParamError(
+                Problem(argument, "no such query file", hint="check the path, or quote a query")
+            )
+        return path
+    return path if path.is_file() else None
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -86,16 +112,20 @@ def query(
     source,
     out_file,
 ) -> None:
-    """Run a read-only SPARQL query: inline, from a file, or by name.
+    """Run a read-only SPARQL query: inline, from a file (FILE.rq), or by name.
 
     The project prefixes (rkg:, mech:, case:, skos:, ...) are predeclared. ASK prints
     true or false and exits 0 or 1. Updates, SERVICE and FROM <url> are refused.
+    Parameters of named queries take an id, an IRI or a zh/en label; one that names
+    nothing (or several things) is an error with the close matches, exit status 2.
 
     \b
     Examples:
       kg query --list
       kg query --name mechanism-frequency --format md
-      kg query --name cases-with-mechanism --param mechanism=liaison-station
+      kg query --name cases-with-mechanism --param mechanism=代表联络站
+      kg query --name cases-by-place --param place=珠三角
+      kg query my-query.rq --format csv
       kg query 'SELECT ?c ?t WHERE { ?c a rkg:InnovationCase ; dcterms:title ?t }'
     """
     from kg.query.graph import check_timeout
@@ -111,19 +141,25 @@ def query(
     given = [x for x in (sparql, query_file, name) if x]
     if len(given) != 1:
         raise click.UsageError("give exactly one of: a query, -f FILE, or --name NAME")
-    pairs = _parse_params(params)
-    timeout = check_timeout(timeout)
-    kg = source.load()
-    if name:
-        q = named_query(name)
-        text, where, bindings = q.text_for(kg.store.engine), f"{name}.rq", q.bind(pairs)
-    else:
-        from kg.core.textio import read_utf8
-        from kg.query.params import term_from_param
+    try:
+        if sparql and not query_file:
+            query_file = _query_file(sparql)
+        pairs = _parse_params(params)
+        timeout = check_timeout(timeout)
+        kg = source.load()
+        if name:
+            q = named_query(name)
+            text, where = q.text_for(kg.store.engine), f"{name}.rq"
+            bindings = q.bind(pairs, kg.resolver.resolve)
+        else:
+            from kg.core.textio import read_utf8
+            from kg.query.params import term_from_param
 
-        text = read_utf8(query_file) if query_file else sparql
-        where = str(query_file) if query_file else "query"
-        bindings = {k: term_from_param(k, v) for k, v in pairs.items()}
+            text = read_utf8(query_file) if query_file else sparql
+            where = str(query_file) if query_file else "query"
+            bindings = {k: term_from_param(k, v) for k, v in pairs.items()}
+    except ParamError as exc:
+        _usage_exit(exc)
     result = kg.query(
         text, params=bindings, timeout=timeout, allow_service=allow_service, where=where
     )
@@ -173,8 +209,15 @@ def query(
 def patterns(fmt, min_cases, seed, source, out_file) -> None:
     """The cross-case report: recurring mechanisms, frequent sets, clusters, contrasts."""
     kg = source.load()
-    report = kg.patterns(min_cases=min_cases, seed=seed)
-    text = {"table": report.to_text, "md": report.to_markdown, "json": report.to_json}[fmt]()
+    found = kg.patterns(min_cases=min_cases, seed=seed)
+    if not found.cases:  # an empty report looks like an answer; it is a wrong source
+        union = kg.union_problem() if kg.store.network else None
+        _usage_exit(
+            ParamError(
+                union or Problem(kg.origin, "holds no case with a mechanism: nothing to report")
+            )
+        )
+    text = {"table": found.to_text, "md": found.to_markdown, "json": found.to_json}[fmt]()
     emit(text, out_file)
 
 

@@ -19,6 +19,7 @@ from rdflib import Graph
 from kg.core.errors import KgError, Problem, option
 from kg.core.layout import Project
 from kg.query.library import named_query
+from kg.query.resolve import Resolver
 from kg.store.base import DEFAULT_TIMEOUT, Store
 from kg.store.memory import MemoryStore
 from kg.store.rows import Table, Values
@@ -34,6 +35,7 @@ class QueryGraph:
         self._graph_names: tuple[str, ...] | None = None
         self._prepared: dict[tuple, PreparedQuery] = {}  # library queries, checked once
         self._parse_lock = threading.Lock()  # pyparsing is not known to be thread-safe
+        self._resolver: Resolver | None = None
 
     # -- loading --
     @classmethod
@@ -79,7 +81,10 @@ class QueryGraph:
         from kg.store.oxigraph import OxigraphStore
 
         if store not in ("memory", "oxigraph"):
-            return cls(open_store(store), origin=store)
+            graph = cls(open_store(store), origin=store)
+            if graph.store.network and (problem := graph.union_problem()):
+                warnings.warn(problem.render(), stacklevel=2)
+            return graph
         path = Path(graph_file) if graph_file else Project(Path(root)).trig
         if store == "memory":
             return cls.from_file(path) if graph_file else cls.load(root)
@@ -89,11 +94,48 @@ class QueryGraph:
         assert isinstance(built, MemoryStore)
         return cls(OxigraphStore.from_dataset(built.dataset), origin=f"built from {root}")
 
+    @property
+    def resolver(self) -> Resolver:
+        """Looks parameter values (ids, IRIs, zh/en labels) up in this graph."""
+        if self._resolver is None:
+            self._resolver = Resolver(self)
+        return self._resolver
+
     def graph_names(self) -> tuple[str, ...]:
         """The named graphs of the store (asked once: a remote store is asked over HTTP)."""
         if self._graph_names is None:
             self._graph_names = tuple(self.store.graph_names())
         return self._graph_names
+
+    def union_problem(self) -> Problem | None:
+        """A problem if the store's default graph is not the union of its named graphs.
+
+        Every query here reads the default graph: on an endpoint that keeps it apart
+        (Oxigraph server without --union-default-graph) each answer would be empty, which
+        reads as "no cases" rather than as a setting. One triple of the first and of the
+        last named graph is looked for in the default graph: two cheap requests.
+        """
+        names = self.graph_names()
+        for name in dict.fromkeys((names[0], names[-1]) if names else ()):
+            rows = self.query(
+                f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o "
+                "FILTER(isIRI(?s) && !isBlank(?o)) } } LIMIT 1",
+                timeout=None,
+                where="union check",
+            ).rows
+            if rows and not self.query(
+                "ASK { " + " ".join(t.n3() for t in rows[0]) + " }",
+                timeout=None,
+                where="union check",
+            ):
+                return Problem(
+                    self.origin,
+                    "the endpoint's default graph is not the union of its named graphs: "
+                    "queries will miss what is in the named graphs",
+                    hint="serve it as the union (oxigraph serve --union-default-graph; "
+                    "Fuseki tdb:unionDefaultGraph; Virtuoso does by default)",
+                )
+        return None
 
     # -- queries --
     def prepare(
@@ -144,7 +186,7 @@ class QueryGraph:
         """A library query checked and parsed once per parameters: parsing costs 15-60 ms,
         as much as Oxigraph needs to answer an aggregate at 10k cases."""
         q = named_query(name)
-        bindings = q.bind({k: str(v) for k, v in params.items()})
+        bindings = q.bind({k: str(v) for k, v in params.items()}, self.resolver.resolve)
         key = (name, tuple(sorted((k, v.n3()) for k, v in bindings.items())))
         found = self._prepared.get(key)
         if found is None:
@@ -157,7 +199,9 @@ class QueryGraph:
     def named(
         self, name: str, *, timeout: float | None = DEFAULT_TIMEOUT, **params: str
     ) -> Table | bool | Graph:
-        """Run a query of the library; parameters are given as strings, as on the CLI."""
+        """Run a query of the library; parameters are given as strings, as on the CLI:
+        an id, an IRI or a zh/en label (`kg.query.resolve`); one that names nothing
+        raises `kg.query.params.ParamError`."""
         return self.evaluate(self.prepared_named(name, params), timeout)
 
     def select(self, name: str, *, timeout: float | None = None, **params: str) -> Table:

@@ -19,6 +19,7 @@ rows (the differential tests check it), picked by `NamedQuery.text_for`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -26,10 +27,14 @@ from rdflib.term import Node
 
 from kg.core.errors import KgError, Problem, option
 from kg.core.fields import suggest
-from kg.query.params import term_from_param
+from kg.query.params import ParamError, term_from_param
+
+#: Looks a parameter value up in the graph: (name, value, prefixes) -> IRI.
+Resolve = Callable[[str, str, list[str]], Node]
 
 _PARAM = re.compile(
-    r"^(?P<name>[a-z_][a-z0-9_]*) (?P<kind>iri|literal|integer)(?: (?P<prefix>[a-z]+:))?"
+    r"^(?P<name>[a-z_][a-z0-9_]*) (?P<kind>iri|literal|integer)"
+    r"(?: (?P<prefix>[a-z]+:(?:\|[a-z]+:)*))?"
     r"(?: = (?P<default>\S+))? - (?P<doc>.+)$"
 )
 
@@ -41,6 +46,11 @@ class Param:
     prefix: str
     default: str | None
     doc: str
+
+    @property
+    def prefixes(self) -> list[str]:
+        """The namespaces an id or label is looked up in: `place:|region:` -> two."""
+        return self.prefix.split("|") if self.prefix else []
 
 
 @dataclass(frozen=True)
@@ -57,12 +67,16 @@ class NamedQuery:
         """The text to send to a store whose engine is `engine` (rdflib, oxigraph, sparql)."""
         return self.variants.get(engine, self.text)
 
-    def bind(self, given: dict[str, str]) -> dict[str, Node]:
-        """Check `given` against the declared parameters and turn them into terms."""
+    def bind(self, given: dict[str, str], resolve: Resolve | None = None) -> dict[str, Node]:
+        """Check `given` against the declared parameters and turn them into terms.
+
+        `resolve(name, value, prefixes)` looks ids and labels up in a graph (see
+        `kg.query.resolve`); without it an IRI parameter is only expanded, not checked.
+        """
         declared = {p.name: p for p in self.params}
         extra = sorted(set(given) - set(declared))
         if extra:
-            raise KgError(
+            raise ParamError(
                 Problem(
                     f"query {self.name}",
                     f"unknown parameter {extra[0]!r}",
@@ -74,7 +88,7 @@ class NamedQuery:
         for p in self.params:
             value = given.get(p.name, p.default)
             if value is None:
-                raise KgError(
+                raise ParamError(
                     Problem(
                         f"query {self.name}",
                         f"missing parameter {p.name!r}",
@@ -82,7 +96,10 @@ class NamedQuery:
                         hint=_params_hint(self),
                     )
                 )
-            out[p.name] = term_from_param(p.name, value, p.kind, p.prefix)
+            if resolve is not None and p.kind == "iri" and p.prefixes:
+                out[p.name] = resolve(p.name, value, p.prefixes)
+            else:
+                out[p.name] = term_from_param(p.name, value, p.kind, p.prefix)
         return out
 
 
@@ -110,7 +127,7 @@ def parse_header(name: str, text: str) -> NamedQuery:
                     f"{name}.rq",
                     f"bad param line {raw!r}",
                     "header",
-                    hint="write `# param: NAME iri|literal|integer [PREFIX:] "
+                    hint="write `# param: NAME iri|literal|integer [PREFIX:[|PREFIX:]] "
                     "[= DEFAULT] - description`",
                 )
             )

@@ -8,35 +8,83 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from kg.core.errors import KgError, Problem, option
+from kg.core.fields import suggest
 from kg.core.namespaces import PREFIXES
 
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+#: `x:y` where x could be meant as a prefix (no spaces, an ASCII name)
+_PREFIXED = re.compile(r"(?P<prefix>[A-Za-z][A-Za-z0-9_-]*):(?P<local>\S*)")
+
+
+class ParamError(KgError):
+    """A parameter value that names nothing (or several things): a usage error.
+
+    The command line exits 2 for it, as for a bad flag: a query that would have run
+    and silently found nothing is a mistake of the call, not an empty answer.
+    """
+
+
+def prefixed_iri(value: str) -> str | None:
+    """The IRI of a prefixed name with a project prefix (`mech:x`), else None."""
+    match = _PREFIXED.fullmatch(value)
+    if match and match["prefix"] in PREFIXES:
+        return PREFIXES[match["prefix"]] + match["local"]
+    return None
+
+
+def unknown_prefix(name: str, value: str) -> ParamError | None:
+    """An error for `mehc:liaison-station` (a prefix we do not know), else None."""
+    match = _PREFIXED.fullmatch(value)
+    if not match or match["prefix"] in PREFIXES or value.startswith(("http:", "https:", "urn:")):
+        return None
+    hint = suggest(match["prefix"], PREFIXES)
+    return ParamError(
+        Problem(
+            option("params"),
+            f"{name}={value!r}: unknown prefix {match['prefix']}:"
+            + (f" ({hint})" if hint else f"; the prefixes are {', '.join(PREFIXES)}"),
+        )
+    )
+
+
+def check_iri(name: str, iri: str) -> URIRef:
+    if _IRI_FORBIDDEN.search(iri):
+        raise ParamError(
+            Problem(
+                option("params"),
+                f"{name}: {iri!r} is not a valid IRI",
+                name,
+                hint="IRIs cannot contain spaces, quotes or angle brackets",
+            )
+        )
+    return URIRef(iri)
 
 
 def term_from_param(name: str, value: str, kind: str = "auto", prefix: str = "") -> Node:
-    """Turn a parameter given as a string into an RDF term.
+    """Turn a parameter given as a string into an RDF term, without looking at the graph.
 
     `kind` is `iri` (a full IRI, a prefixed name, or a bare id under `prefix`), `integer`,
     `literal` (a plain string) or `auto` (IRI if it looks like one, else a plain string).
+    Labels are resolved by `kg.query.resolve`, which needs the graph.
     """
     where = option("params")
     if kind == "integer":
         if not re.fullmatch(r"[-+]?\d+", value):
-            raise KgError(Problem(where, f"{name}={value!r} must be a whole number", name))
+            raise ParamError(Problem(where, f"{name}={value!r} must be a whole number", name))
         return Literal(int(value))
     if kind == "literal":
         return Literal(value)
     iri = None
     if value.startswith(("http://", "https://", "urn:")):
         iri = value
-    elif ":" in value and value.split(":", 1)[0] in PREFIXES:
-        p, local = value.split(":", 1)
-        iri = PREFIXES[p] + local
+    elif prefixed_iri(value):
+        iri = prefixed_iri(value)
     elif kind == "iri" and prefix:
-        iri = (PREFIXES.get(prefix.rstrip(":")) or prefix) + value
+        first = prefix.split("|")[0]
+        iri = (PREFIXES.get(first.rstrip(":")) or first) + value
     if iri is None:
         if kind == "iri":
-            raise KgError(
+            raise ParamError(
                 Problem(
                     where,
                     f"{name}={value!r} is not an IRI",
@@ -45,13 +93,4 @@ def term_from_param(name: str, value: str, kind: str = "auto", prefix: str = "")
                 )
             )
         return Literal(value)
-    if _IRI_FORBIDDEN.search(iri):
-        raise KgError(
-            Problem(
-                where,
-                f"{name}: {iri!r} is not a valid IRI",
-                name,
-                hint="IRIs cannot contain spaces, quotes or angle brackets",
-            )
-        )
-    return URIRef(iri)
+    return check_iri(name, iri)
