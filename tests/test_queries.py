@@ -360,8 +360,12 @@ def test_party_role_quotes(kg, source_text):
         by_case[_slug(row["case"])].append(row["quote"])
     assert any("镇党委研究出台" in q for q in by_case["gd-b3-02"])
     assert any("以市委名义" in q for q in by_case["gd-b3-03"])
-    roles = {r["role"] for r in rows}
-    assert {"leads", "supports", "forwarded-in-party-committee-name"} <= roles
+    roles = {w for r in rows for w in (r["actor_roles"] or "").split()}
+    assert {"leads", "supports"} <= roles
+    mechanisms = {w for r in rows for w in (r["mechanisms"] or "").split()}
+    assert "forwarded-in-party-committee-name" in mechanisms
+    passages = [(r["case"], r["start"], r["quote"]) for r in rows]
+    assert len(passages) == len(set(passages))  # each passage once
 
 
 def test_bodies(kg):

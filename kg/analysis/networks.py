@@ -139,10 +139,10 @@ def load_case_mechanisms(kg: QueryGraph) -> CaseMechanisms:
     # cases the tags are ~425k rows, and every column and every term object costs time.
     attributes = kg.values("case-attributes").rows
     tags = kg.values("case-tags").rows
-    iris = {iri for case, _, _, level, category in attributes for iri in (case, level, category)}
+    iris = {iri for row in attributes for iri in (row[0], row[3], row[4], row[5]) if iri}
     iris.update(iri for row in tags for iri in row)
     ids = {iri: compact_id(iri) for iri in iris}  # each IRI once
-    for case_iri, zh, en, level, category in attributes:
+    for case_iri, zh, en, level, category, region, year in attributes:
         case = ids[case_iri]
         cases[case] = {
             "kind": "case",
@@ -150,6 +150,8 @@ def load_case_mechanisms(kg: QueryGraph) -> CaseMechanisms:
             "label_en": en or "",
             "level": ids[level],
             "category": ids[category],
+            "region": ids[region] if region else "",
+            "year": year or "",
         }
     for case_iri, mech in tags:
         case = ids[case_iri]

@@ -30,6 +30,13 @@ if TYPE_CHECKING:
     from kg.query.graph import QueryGraph
 
 LEVELS = {"rkg:CountyLevel": "county", "rkg:TownshipLevel": "township"}
+REGIONS = {
+    "region:pearl-river-delta": "pearl-river-delta",
+    "region:east": "east",
+    "region:west": "west",
+    "region:north": "north",
+    "": "no-region",
+}
 
 
 @dataclass
@@ -43,6 +50,13 @@ class Patterns:
     bridges: list[dict] = field(default_factory=list)
     by_level: list[dict] = field(default_factory=list)
     by_category: list[dict] = field(default_factory=list)
+    by_region: list[dict] = field(default_factory=list)
+    supervised: list[dict] = field(default_factory=list)
+    station_types: list[dict] = field(default_factory=list)
+    first_appearance: list[dict] = field(default_factory=list)
+    selection_reasons: list[dict] = field(default_factory=list)
+    party_role: list[dict] = field(default_factory=list)
+    by_party_role: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -204,11 +218,16 @@ def bridging_mechanisms(kg: QueryGraph, data: CaseMechanisms, top: int = 10) -> 
 def contrast(
     data: CaseMechanisms, attribute: str, names: dict[str, str] | None = None
 ) -> list[dict]:
-    """Family-level use per group of cases (level or category): counts and shares."""
+    """Family-level use per group of cases (level, category, region): counts and shares."""
     groups: dict[str, list[str]] = {}
     for case, attrs in sorted(data.case_attrs.items()):
-        key = attrs[attribute]
+        key = attrs.get(attribute, "")
         groups.setdefault((names or {}).get(key, key), []).append(case)
+    return contrast_groups(data, groups)
+
+
+def contrast_groups(data: CaseMechanisms, groups: dict[str, list[str]]) -> list[dict]:
+    """Family-level use in each group of cases: `group` cases and `group_share`."""
     used = {m for ms in data.uses.values() for m in ms}
     families = sorted({f for m in used for f in data.families(m)})
     table = data.incidence(expanded=True)
@@ -225,7 +244,10 @@ def contrast(
 
 
 def find_patterns(kg: QueryGraph, *, min_cases: int = 2, seed: int = 42) -> Patterns:
+    from kg.analysis import sections
+
     data = load_case_mechanisms(kg)
+    party, party_groups = sections.party_role(kg, data)
     return Patterns(
         cases=len(data.uses),
         recurring=recurring_mechanisms(data, min_cases),
@@ -234,6 +256,13 @@ def find_patterns(kg: QueryGraph, *, min_cases: int = 2, seed: int = 42) -> Patt
         bridges=bridging_mechanisms(kg, data),
         by_level=contrast(data, "level", LEVELS),
         by_category=contrast(data, "category"),
+        by_region=contrast(data, "region", REGIONS),
+        supervised=sections.supervised(kg),
+        station_types=sections.station_types(kg),
+        first_appearance=sections.first_appearances(kg),
+        selection_reasons=sections.selection_reasons(kg),
+        party_role=party,
+        by_party_role=contrast_groups(data, party_groups),
     )
 
 
@@ -307,7 +336,16 @@ def _render(p: Patterns, markdown: bool) -> str:
         [[r["mechanism"], r["label_zh"], r["betweenness"], r["degree"]] for r in p.bridges],
         markdown,
     )
-    for title, rows in (("level", p.by_level), ("category", p.by_category)):
+    contrasts = (
+        ("level", p.by_level),
+        ("category (section)", p.by_category),
+        ("region", p.by_region),
+        (
+            "party role (cases with a passage on the party committee's role, and without)",
+            p.by_party_role,
+        ),
+    )
+    for title, rows in contrasts:
         groups = [
             k
             for k in (rows[0] if rows else {})
@@ -322,4 +360,80 @@ def _render(p: Patterns, markdown: bool) -> str:
             ],
             markdown,
         )
+    out += _questions(p, markdown)
     return "\n".join(out) + "\n"
+
+
+def _cut(text: str, size: int = 40) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _questions(p: Patterns, markdown: bool) -> list[str]:
+    """The sections that answer one research question each (`kg.analysis.sections`)."""
+    h = "## " if markdown else ""
+    out = ["", f"{h}Who is supervised (the supervises role; first quote)", ""]
+    out += _table(
+        ["target", "label", "cases", "which", "quote"],
+        [
+            [
+                r["target"],
+                r["label_zh"],
+                r["count"],
+                _ids(r["cases"]),
+                _cut(r["quotes"][0]["quote"]) if r["quotes"] else "",
+            ]
+            for r in p.supervised
+        ],
+        markdown,
+    )
+    out += ["", f"{h}Liaison-station typology (kinds by facet of the vocabulary)", ""]
+    out += _table(
+        ["kind", "label", "facet", "cases", "which", "where"],
+        [
+            [
+                r["kind"],
+                r["label_zh"],
+                r["facet"] or "-",
+                len(r["cases"]),
+                _ids(r["cases"]),
+                " ".join(r["places"][:4]),
+            ]
+            for r in p.station_types
+        ],
+        markdown,
+    )
+    out += ["", f"{h}First appearance of each mechanism (by batch; families rolled up)", ""]
+    out += _table(
+        ["mechanism", "label", "first batch", "year", "first cases", "cases", "batches"],
+        [
+            [
+                r["mechanism"],
+                r["label_zh"],
+                r["first_batch"],
+                r["first_year"],
+                _ids(r["first_cases"], 6),
+                r["cases"],
+                r["batches"],
+            ]
+            for r in p.first_appearance[:40]
+        ],
+        markdown,
+    )
+    if len(p.first_appearance) > 40:
+        out.append(f"({len(p.first_appearance) - 40} more in --format json)")
+    out += ["", f"{h}The party committee's role (passages once each)", ""]
+    out += _table(
+        ["case", "passages", "roles and mechanisms", "first passage"],
+        [
+            [r["case"], len(r["passages"]), " ".join(r["roles"]), _cut(r["passages"][0])]
+            for r in p.party_role
+        ],
+        markdown,
+    )
+    out += ["", f"{h}Selection reasons (入选理由)", ""]
+    out += _table(
+        ["year", "case", "reason"],
+        [[r["year"], r["case"], r["reason_zh"]] for r in p.selection_reasons],
+        markdown,
+    )
+    return out
