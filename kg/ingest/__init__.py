@@ -46,7 +46,7 @@ from kg.ingest.drafts import (
     sha256,
     write_all,
 )
-from kg.ingest.parse import Notice, Parser
+from kg.ingest.notice import Notice, Parser
 from kg.ingest.report import DraftCase, FileChange, IngestReport
 from kg.ingest.tag import Tagger, Vocabulary
 from kg.ingest.text import KANGXI, read_notice

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kg.ingest.parse import IntroEntry, ItemBlock, Notice, TextSpan
+from kg.ingest.notice import IntroEntry, ItemBlock, Notice, TextSpan
 from kg.ingest.report import DraftCase
 from kg.ingest.tag import Tag, Tagger
 from kg.ingest.text import NoticeText, compact
