@@ -213,8 +213,8 @@ def cooccurrence_graph(
 ) -> nx.Graph:
     """Mechanisms linked by the number of cases that use both (edge `weight`).
 
-    With `expanded`, families count too, and a concept is never paired with its own
-    ancestor (that pair would co-occur by construction).
+    With `expanded`, families count too. A concept is never paired with its own ancestor:
+    expanded, that pair co-occurs by construction; direct, it says the tagger named both.
     """
     return _cooccurrence(data or load_case_mechanisms(kg), expanded=expanded)
 
@@ -234,7 +234,7 @@ def _cooccurrence(data: CaseMechanisms, *, expanded: bool) -> nx.Graph:
         if not weight:
             continue
         ma, mb = items[a], items[b]
-        if expanded and (ma in data.ancestors(mb) or mb in data.ancestors(ma)):
+        if ma in data.ancestors(mb) or mb in data.ancestors(ma):
             continue
         graph.add_edge(ma, mb, weight=weight)
     return graph

@@ -3,19 +3,33 @@
 Exact labels alone fit the wording of the notice they were taken from. Here a concept
 is also found
 
-- by its `rkg:pattern`s: literal parts with gaps inside one clause and alternatives
-  (向…党(委|工委)…(汇报|报告)), compiled to regular expressions (`compile_pattern`);
+- by its `rkg:pattern`s: literal parts with gaps and alternatives (向…党(委|工委)…(汇报|报告),
+  听取……报告), compiled to regular expressions (`compile_pattern`): `…` is a short gap
+  inside one clause, `……` a longer one inside one sentence that may cross commas;
 - through page noise: where a mirror page leaves Latin letters among the characters
-  (人大代表lianluo站, 街dao工委), a label also matches with pinyin in place of a
-  character and with letters between characters (`tolerant`);
-- once per facet: a hit inside a longer hit of the same facet is dropped (联络站 inside
-  行业联络站), while facets do not compete (民生实事票决项目 is a target and an instrument).
+  (人大代表lianluo站, 街dao工委), a label or the literal parts of a pattern also match
+  with pinyin in place of a character and with letters between characters (`tolerant`);
+- through regional wording: Taiwan terms of a Traditional page are read as the mainland
+  terms of the same length (軟體 → 软件, 資訊 → 信息) before matching;
+- once per facet: a hit inside the words of a longer label hit of the same facet is
+  dropped (联络站 inside 行业联络站; a label such as 约见、约谈 names the pair), and so is
+  a hit inside a longer hit of its own concept; a pattern's hit does not swallow other
+  concepts (集中发问 inside 向…负责人…发问 is still a topical inquiry; words inside a
+  gap never count). Facets do not compete (民生实事票决项目 is a target and an
+  instrument).
 
-A hit is dropped when an `rkg:exclusion` of its concept overlaps it (视察 in 总书记视察),
-when the clause negates it (未建立…联络站), when it lies in a problem the case addresses
-(针对…“被满意”的问题), and when a narrower concept found in the case has a label
-containing it (联络站 beside 行业联络站). Deprecated concepts are never found. Two-character
-labels must not cut through a word (询问 in 咨询问题): jieba segments the clause.
+A hit is dropped when an `rkg:exclusion` of its concept overlaps it (视察 in 总书记视察; an
+exclusion with `…` or `|` is a pattern: (纪委|监委)…约谈),
+when the clause negates it (未建立…联络站, 还没有开展过专题询问), when it lies in a problem
+the case addresses (针对…“被满意”的问题) or in a practice studied elsewhere (学习考察…暗访
+机制经验); a negated hit takes every hit inside it along (询问 inside a negated 专题询问).
+A hit is also
+dropped when a concept that `rkg:supersedes` its concept is found in the same sentence
+(the report heard is on state assets: state-asset-supervision, not a generic special work
+report), when a narrower concept is found in the same span, and when a narrower concept
+found anywhere in the case has a label containing it (联络站 beside 行业联络站).
+Deprecated concepts are never found. Two-character labels must not cut through a word
+(询问 in 咨询问题): jieba segments the clause.
 """
 
 from __future__ import annotations
@@ -33,13 +47,23 @@ from kg.core.namespaces import MECH, RKG, SCHEME
 from kg.ingest.text import match_form
 
 GAP = r"[^,;。!?:\n]{0,8}?"  # `…` of a pattern: up to 8 characters inside one clause
+LONG_GAP = r"[^;。!?\n]{0,30}?"  # `……`: up to 30 characters inside one sentence
 NOISE = r"[A-Za-z ]{0,12}"  # Latin letters a mirror page may leave among the characters
 _LATIN_AMONG_CJK = re.compile(r"[\u4e00-\u9fff] ?[A-Za-z]|[A-Za-z] ?[\u4e00-\u9fff]")
-_NEGATION = re.compile(r"(?:未|没有|尚未|从未|缺乏|缺少|不再)[^,;。!?:\n]{0,4}$")
+_SENTENCE_END = re.compile(r"[。;!?\n]")
+_NEGATION = re.compile(r"(?:未|没有|尚未|从未|未曾|从没|尚无|缺乏|缺少|不再)[^,;。!?:\n]{0,4}$")
 _PROBLEMS = (
     re.compile(r"针对[^。;]{0,40}?的(?:情况|问题|难题|现象)"),
     re.compile(r"(?:解决|防止|避免|杜绝|克服)[^。;,]{0,24}?(?:问题|现象|倾向)"),
 )
+# A practice studied or weighed, not practised: 学习考察…的经验, 借鉴…做法, 研究是否….
+_ELSEWHERE = (
+    re.compile(r"(?:学习|考察|借鉴|取经|观摩)[^。;!?\n]{0,24}?(?:经验|做法)"),
+    re.compile(r"(?:研究|讨论|考虑|论证)(?:是否|能否|要不要)[^。;!?\n]{0,20}"),
+)
+# Taiwan terms -> the mainland terms of the same length (a Traditional page may use either).
+_REGIONAL = {"软体": "软件", "资讯": "信息", "网路": "网络", "数位": "数字", "视讯": "视频"}
+_REGIONAL_RE = re.compile("|".join(_REGIONAL))
 
 
 @dataclass(frozen=True)
@@ -52,6 +76,7 @@ class Concept:
     patterns: tuple[str, ...] = ()
     exclusions: tuple[str, ...] = ()
     ancestors: frozenset[str] = field(default_factory=frozenset)
+    supersedes: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -63,37 +88,60 @@ class Match:
     concept: str
     rule: str
     label: str = ""  # the label matched (empty for a pattern)
+    gaps: tuple[tuple[int, int], ...] = ()  # the text a pattern's gaps skipped
+
+    def contains(self, other: Match) -> bool:
+        """`other` lies inside this hit and not wholly inside one of its gaps."""
+        return (
+            self.start <= other.start
+            and other.end <= self.end
+            and not any(a <= other.start and other.end <= b for a, b in self.gaps)
+        )
+
+    def overlaps(self, other: Match) -> bool:
+        return self.start < other.end and other.start < self.end
 
 
-def compile_pattern(pattern: str) -> re.Pattern:
+def compile_pattern(pattern: str, noisy: bool = False) -> re.Pattern:
     """A regular expression for the `rkg:pattern` syntax (see data/vocab/mechanisms.ttl):
-    `…` a gap in the clause, `(a|b)` alternatives, `[set]` one or more of a set."""
+    `…` a gap in the clause, `……` a longer gap in the sentence (both captured), `(a|b)`
+    alternatives, `[set]` one or more of a set. With `noisy`, literal characters also
+    match as pinyin and with Latin letters between them (`tolerant`)."""
     out, i = [], 0
     text = match_form(pattern)
     while i < len(text):
         ch = text[i]
         if ch == "…":
-            out.append(GAP)
-            i += 1
+            long = text.startswith("……", i)
+            out.append(f"({LONG_GAP if long else GAP})")
+            i += 2 if long else 1
         elif ch == "(":
             end = text.index(")", i)
             parts = text[i + 1 : end].split("|")
-            out.append("(?:" + "|".join(_part(p) for p in parts) + ")")
+            out.append("(?:" + "|".join(_part(p, noisy) for p in parts) + ")")
             i = end + 1
         elif ch == "[":
             end = text.index("]", i)
             out.append(f"[{text[i + 1 : end]}]+")
             i = end + 1
         else:
-            out.append(re.escape(ch))
+            out.append(_literal_regex(ch, noisy))
             i += 1
-    return re.compile("".join(out))
+    if not noisy:
+        return re.compile("".join(out))
+    return re.compile(NOISE.join(out), re.IGNORECASE)
 
 
-def _part(part: str) -> str:
+def _part(part: str, noisy: bool) -> str:
     if part.startswith("[") and part.endswith("]"):
         return f"[{part[1:-1]}]+"
-    return re.escape(part)
+    return NOISE.join(_literal_regex(ch, noisy) for ch in part) if noisy else re.escape(part)
+
+
+def _literal_regex(ch: str, noisy: bool) -> str:
+    if noisy and "\u4e00" <= ch <= "\u9fff":
+        return f"(?:{re.escape(ch)}|{_pinyin(ch)})"
+    return re.escape(ch)
 
 
 @cache
@@ -105,13 +153,7 @@ def _pinyin(char: str) -> str:
 
 def tolerant(label: str) -> re.Pattern:
     """`label` allowing pinyin for any character and Latin letters between characters."""
-    parts = []
-    for ch in label:
-        if "\u4e00" <= ch <= "\u9fff":
-            parts.append(f"(?:{re.escape(ch)}|{_pinyin(ch)})")
-        else:
-            parts.append(re.escape(ch))
-    return re.compile(NOISE.join(parts), re.IGNORECASE)
+    return re.compile(NOISE.join(_literal_regex(ch, True) for ch in label), re.IGNORECASE)
 
 
 def _literal(graph: Graph, subject, predicate, lang: str | None) -> list[str]:
@@ -120,6 +162,10 @@ def _literal(graph: Graph, subject, predicate, lang: str | None) -> list[str]:
         for o in graph.objects(subject, predicate)
         if isinstance(o, Literal) and (lang is None or o.language == lang)
     )
+
+
+def _slugs(graph: Graph, subject, predicate) -> set[str]:
+    return {str(o)[len(MECH) :] for o in graph.objects(subject, predicate) if o in MECH}
 
 
 def load_concepts(graph: Graph) -> list[Concept]:
@@ -137,11 +183,7 @@ def load_concepts(graph: Graph) -> list[Concept]:
         if (subject, OWL.deprecated, Literal(True)) in graph:
             continue
         cid = str(subject)[len(MECH) :]
-        parents[cid] = {
-            str(b)[len(MECH) :]
-            for b in graph.objects(subject, SKOS.broader)
-            if str(b).startswith(str(MECH))
-        }
+        parents[cid] = _slugs(graph, subject, SKOS.broader)
         labels = {match_form(x): True for x in _literal(graph, subject, SKOS.prefLabel, "zh")}
         for alt in _literal(graph, subject, SKOS.altLabel, "zh"):
             labels.setdefault(match_form(alt), False)
@@ -152,6 +194,7 @@ def load_concepts(graph: Graph) -> list[Concept]:
                 labels,
                 tuple(_literal(graph, subject, RKG.pattern, None)),
                 tuple(match_form(x) for x in _literal(graph, subject, RKG.exclusion, None)),
+                supersedes=frozenset(_slugs(graph, subject, RKG.supersedes)),
             )
         )
     out = []
@@ -163,7 +206,11 @@ def load_concepts(graph: Graph) -> list[Concept]:
             if p not in seen:
                 seen.add(p)
                 todo += parents.get(p, ())
-        out.append(Concept(c.id, c.facet, c.labels, c.patterns, c.exclusions, frozenset(seen)))
+        out.append(
+            Concept(
+                c.id, c.facet, c.labels, c.patterns, c.exclusions, frozenset(seen), c.supersedes
+            )
+        )
     return out
 
 
@@ -174,15 +221,20 @@ def _jieba_cut(text: str) -> list[str]:
     return list(jieba.cut(text, HMM=False))
 
 
+def regional(text: str) -> str:
+    """`text` with Taiwan terms read as the mainland terms of the same length."""
+    return _REGIONAL_RE.sub(lambda m: _REGIONAL[m.group(0)], text)
+
+
 class MechanismFinder:
     """Every mechanism of the vocabulary that a span of text names (see the module doc)."""
 
     def __init__(self, concepts: Iterable[Concept]):
         self.concepts = {c.id: c for c in concepts}
-        self.by_label: dict[str, tuple[str, bool]] = {}
+        self.by_label: dict[str, list[tuple[str, bool]]] = {}  # facets may share a form
         for c in self.concepts.values():
             for label, pref in c.labels.items():
-                self.by_label.setdefault(label, (c.id, pref))
+                self.by_label.setdefault(label, []).append((c.id, pref))
         self.lengths: dict[str, list[int]] = {}
         for label in self.by_label:
             self.lengths.setdefault(label[0], []).append(len(label))
@@ -192,6 +244,7 @@ class MechanismFinder:
             (c.id, p, compile_pattern(p)) for c in self.concepts.values() for p in c.patterns
         ]
         self._tolerant: list[tuple[str, str, bool, re.Pattern]] | None = None
+        self._noisy_patterns: list[tuple[str, str, re.Pattern]] | None = None
 
     @classmethod
     def from_graph(cls, graph: Graph) -> MechanismFinder:
@@ -202,36 +255,55 @@ class MechanismFinder:
         out = []
         for i in range(lo, hi):
             for n in self.lengths.get(text[i], ()):
-                if i + n <= hi and (found := self.by_label.get(text[i : i + n])):
-                    kind = "prefLabel" if found[1] else "altLabel"
-                    label = text[i : i + n]
-                    out.append(Match(i, i + n, found[0], f"{kind}-match:{label}", label))
+                label = text[i : i + n] if i + n <= hi else ""
+                for cid, pref in self.by_label.get(label, ()):
+                    kind = "prefLabel" if pref else "altLabel"
+                    out.append(Match(i, i + n, cid, f"{kind}-match:{label}", label))
         return out
 
     def _noisy(self, text: str, lo: int, hi: int) -> list[Match]:
         if self._tolerant is None:
             self._tolerant = [
                 (cid, label, pref, tolerant(label))
-                for label, (cid, pref) in self.by_label.items()
+                for label, found in self.by_label.items()
+                for cid, pref in found
                 if len(label) >= 3
+            ]
+            self._noisy_patterns = [
+                (c.id, p, compile_pattern(p, noisy=True))
+                for c in self.concepts.values()
+                for p in c.patterns
             ]
         out = []
         for cid, label, _, regex in self._tolerant:
             for m in regex.finditer(text, lo, hi):
                 if m.group(0) != label:  # exact hits are found above
                     out.append(Match(m.start(), m.end(), cid, f"noisy-match:{label}", label))
+        for cid, pattern, regex in self._noisy_patterns or ():
+            for m in regex.finditer(text, lo, hi):
+                if _LATIN_AMONG_CJK.search(m.group(0)):  # exact hits are found above
+                    out.append(_pattern_match(m, cid, f"noisy-pattern:{pattern}"))
         return out
 
     def _patterns(self, text: str, lo: int, hi: int) -> list[Match]:
-        out = []
-        for cid, pattern, regex in self.patterns:
-            for m in regex.finditer(text, lo, hi):
-                out.append(Match(m.start(), m.end(), cid, f"pattern:{pattern}"))
-        return out
+        return [
+            _pattern_match(m, cid, f"pattern:{pattern}")
+            for cid, pattern, regex in self.patterns
+            for m in regex.finditer(text, lo, hi)
+        ]
 
     # -- filters --
     def _excluded(self, text: str, match: Match, lo: int, hi: int) -> bool:
         for phrase in self.concepts[match.concept].exclusions:
+            if _is_pattern(phrase):
+                regex = _compiled(phrase)
+                window = (max(lo, match.start - 40), min(hi, match.end + 40))
+                if any(
+                    m.start() < match.end and match.start < m.end()
+                    for m in regex.finditer(text, *window)
+                ):
+                    return True
+                continue
             start = max(lo, match.start - len(phrase))
             at = text.find(phrase, start, min(hi, match.end + len(phrase)))
             while at != -1 and at < match.end:
@@ -246,8 +318,8 @@ class MechanismFinder:
         return _NEGATION.search(before) is not None
 
     @staticmethod
-    def _in_problem(problems: list[tuple[int, int]], match: Match) -> bool:
-        return any(a <= match.start and match.end <= b for a, b in problems)
+    def _inside(contexts: list[tuple[int, int]], match: Match) -> bool:
+        return any(a <= match.start and match.end <= b for a, b in contexts)
 
     @staticmethod
     def _cuts_a_word(text: str, match: Match, lo: int, hi: int) -> bool:
@@ -268,15 +340,26 @@ class MechanismFinder:
         for m in sorted(matches, key=lambda m: (m.start - m.end, m.start, m.concept)):
             facet = self.concepts[m.concept].facet
             inside = any(
-                c.start <= m.start
-                and m.end <= c.end
+                c.contains(m)
                 and (c.end - c.start > m.end - m.start or c.concept == m.concept)
                 and self.concepts[c.concept].facet == facet
+                and (bool(c.label) or c.concept == m.concept)
                 for c in chosen
             )
             if not inside:
                 chosen.append(m)
         return chosen
+
+    def _outranked(self, text: str, match: Match, others: list[Match]) -> bool:
+        """Dropped for a narrower concept in the same span, or for a hit in the same
+        sentence of a concept that supersedes it."""
+        for other in others:
+            concept = self.concepts[other.concept]
+            if match.concept in concept.ancestors or (
+                match.concept in concept.supersedes and _same_sentence(text, match, other)
+            ):
+                return True
+        return False
 
     def _subsumed(self, match: Match, found: list[Match]) -> bool:
         """A generic hit made redundant by a narrower concept whose label contains it."""
@@ -292,6 +375,25 @@ class MechanismFinder:
                 return True
         return False
 
+    def _span(self, text: str, lo: int, hi: int) -> list[Match]:
+        candidates = self._labels(text, lo, hi) + self._patterns(text, lo, hi)
+        if _LATIN_AMONG_CJK.search(text, lo, hi):
+            candidates += self._noisy(text, lo, hi)
+        contexts = [m.span() for r in (*_PROBLEMS, *_ELSEWHERE) for m in r.finditer(text, lo, hi)]
+        negated = [m for m in candidates if self._negated(text, m, lo)]
+        # what a negated hit holds goes with it (询问 in 未开展专题询问); an excluded hit
+        # only goes itself (an exclusion speaks of its own concept)
+        kept = [
+            m
+            for m in candidates
+            if not any(d.contains(m) for d in negated)
+            and not self._excluded(text, m, lo, hi)
+            and not self._inside(contexts, m)
+            and not self._cuts_a_word(text, m, lo, hi)
+        ]
+        best = self._longest_per_facet(kept)
+        return [m for m in best if not self._outranked(text, m, best)]
+
     # -- the whole --
     def find(self, text: str, spans: list[tuple[int, int]]) -> list[list[Match]]:
         """The mechanisms of each span of `text` (the match form of a notice), in order.
@@ -299,21 +401,8 @@ class MechanismFinder:
         Spans belong to one case: a generic hit in one span is dropped when a narrower
         concept was found in any span of the case.
         """
-        per_span = []
-        for lo, hi in spans:
-            candidates = self._labels(text, lo, hi) + self._patterns(text, lo, hi)
-            if _LATIN_AMONG_CJK.search(text, lo, hi):
-                candidates += self._noisy(text, lo, hi)
-            problems = [m.span() for r in _PROBLEMS for m in r.finditer(text, lo, hi)]
-            kept = [
-                m
-                for m in candidates
-                if not self._excluded(text, m, lo, hi)
-                and not self._negated(text, m, lo)
-                and not self._in_problem(problems, m)
-                and not self._cuts_a_word(text, m, lo, hi)
-            ]
-            per_span.append(self._longest_per_facet(kept))
+        text = regional(text)
+        per_span = [self._span(text, lo, hi) for lo, hi in spans]
         every = [m for matches in per_span for m in matches]
         return [
             sorted(
@@ -327,3 +416,26 @@ class MechanismFinder:
         """The concepts found anywhere in a short text (one sentence, a title)."""
         normal = match_form(text)
         return {m.concept for m in self.find(normal, [(0, len(normal))])[0]}
+
+
+def _same_sentence(text: str, a: Match, b: Match) -> bool:
+    """Two hits that overlap or lie in one sentence (nothing that ends one between them)."""
+    if a.overlaps(b):
+        return True
+    lo, hi = min(a.end, b.end), max(a.start, b.start)
+    return _SENTENCE_END.search(text, lo, hi) is None
+
+
+def _is_pattern(exclusion: str) -> bool:
+    """An exclusion with a gap or alternatives is a pattern; any other is a literal."""
+    return "…" in exclusion or "|" in exclusion
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern:
+    return compile_pattern(pattern)
+
+
+def _pattern_match(m: re.Match, concept: str, rule: str) -> Match:
+    gaps = tuple(m.span(g) for g in range(1, (m.re.groups or 0) + 1) if m.start(g) != -1)
+    return Match(m.start(), m.end(), concept, rule, gaps=gaps)

@@ -319,3 +319,41 @@ class Tagger:
         for kind in out:
             out[kind].sort(key=lambda c: (c.start, c.end, c.concept, c.name))
         return out
+
+
+# -- Wording the vocabulary cannot place --
+
+# The frames notices use to name a practice: 建立/推行/探索/创新 … 机制/制度/工作法/平台/模式.
+_FRAME = re.compile(
+    r"(?:建立|建成|推行|探索|创新|打造|构建|创建|实行|推出|健全|完善|搭建|设立)"
+    r"(?P<name>[^,;。!?:、\n]{2,16}?)"
+    r"(?:机制|制度|工作法|平台|模式|体系|品牌|工作室)"
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A practice named by a frame (建立…机制) where no mechanism was found: a proposal for
+    a new concept, shown to the curator instead of being dropped."""
+
+    start: int
+    end: int
+    phrase: str
+
+
+def candidate_concepts(
+    finder: MechanismFinder, text: str, spans: list[tuple[int, int]]
+) -> list[Candidate]:
+    """Frames in `spans` of `text` (the match form of a notice) that overlap no mechanism
+    the finder places, in order; each phrase once."""
+    found = [m for matches in finder.find(text, spans) for m in matches]
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    for lo, hi in spans:
+        for m in _FRAME.finditer(text, lo, hi):
+            if any(f.start < m.end() and m.start() < f.end for f in found):
+                continue
+            if m.group(0) not in seen:
+                seen.add(m.group(0))
+                out.append(Candidate(m.start(), m.end(), m.group(0)))
+    return sorted(out, key=lambda c: (c.start, c.end))

@@ -1,4 +1,5 @@
-"""Validate a build: evidence quotes against their sources, SHACL shapes, QC queries.
+"""Validate a build: the mechanism vocabulary (`kg.validate.vocabulary`), evidence quotes
+against their sources, SHACL shapes, QC queries.
 
 Every finding names the record file and field it came from where one exists, so a
 curator can go straight to the line to fix.
@@ -18,6 +19,7 @@ from kg.core.layout import Project
 from kg.core.namespaces import ACTOR, CAT, MECH, PLACE, PREFIXES, PTYPE, REGION, RKG, SH
 from kg.core.rdfio import parse_turtle
 from kg.core.textio import read_utf8
+from kg.validate.vocabulary import check_vocabulary
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Report:
     checked_spans: int = 0
     shacl_results: int = 0
     qc_queries: int = 0
+    partial: dict[str, int] = field(default_factory=dict)  # evidence level -> cases
 
     @property
     def errors(self) -> list[Problem]:
@@ -44,6 +47,9 @@ class Report:
     def text(self) -> str:
         lines = [str(p) if p.severity == "error" else f"warning: {p}" for p in self.problems]
         verdict = "valid" if self.conforms else "INVALID"
+        if self.partial:
+            counts = ", ".join(f"{n} {level}" for level, n in sorted(self.partial.items()))
+            lines.append(f"cases resting on less than a full item block: {counts}")
         lines.append(
             f"{verdict}: {len(self.errors)} error(s), {len(self.warnings)} warning(s); "
             f"{self.checked_spans} evidence spans checked, {self.qc_queries} QC queries run"
@@ -56,32 +62,41 @@ def check_evidence(result: Build) -> tuple[list[Problem], int]:
     problems, checked = [], 0
     sources = result.inputs.sources
     for case in result.inputs.cases:
-        text = sources[case.source].text
-        for span in case.spans():
-            checked += 1
-            if span.end > len(text):
-                problems.append(
-                    Problem(
-                        span.file,
-                        f"offsets {span.start}-{span.end} lie beyond "
-                        f"the end of the source ({len(text)} characters)",
-                        span.field,
-                        span.line,
-                        _relocate_hint(text, span.quote),
-                    )
+        for source_id, spans in case.spans_by_source().items():
+            more, count = _check_spans(sources[source_id].text, spans)
+            problems += more
+            checked += count
+    return problems, checked
+
+
+def _check_spans(text: str, spans: list) -> tuple[list[Problem], int]:
+    """The spans of one source (the primary or an other source) against its text."""
+    problems, checked = [], 0
+    for span in spans:
+        checked += 1
+        if span.end > len(text):
+            problems.append(
+                Problem(
+                    span.file,
+                    f"offsets {span.start}-{span.end} lie beyond "
+                    f"the end of the source ({len(text)} characters)",
+                    span.field,
+                    span.line,
+                    _relocate_hint(text, span.quote),
                 )
-            elif text[span.start : span.end] != span.quote:
-                found = text[span.start : span.end]
-                problems.append(
-                    Problem(
-                        span.file,
-                        f"quote does not match the source at "
-                        f"{span.start}-{span.end} (the source has {found!r})",
-                        span.field,
-                        span.line,
-                        _relocate_hint(text, span.quote),
-                    )
+            )
+        elif text[span.start : span.end] != span.quote:
+            found = text[span.start : span.end]
+            problems.append(
+                Problem(
+                    span.file,
+                    f"quote does not match the source at "
+                    f"{span.start}-{span.end} (the source has {found!r})",
+                    span.field,
+                    span.line,
+                    _relocate_hint(text, span.quote),
                 )
+            )
     return problems, checked
 
 
@@ -185,8 +200,12 @@ def _description(path: Path) -> str:
 def validate(result: Build) -> Report:
     """All checks; the report lists every finding rather than stopping at the first."""
     report = Report()
+    report.problems += check_vocabulary(result.inputs.vocabulary, result.inputs.paths.vocab)
     evidence, report.checked_spans = check_evidence(result)
     report.problems += evidence
+    for case in result.inputs.cases:
+        if case.evidence != "full":
+            report.partial[case.evidence] = report.partial.get(case.evidence, 0) + 1
     data = result.union()
     shacl = run_shacl(result, data)
     report.shacl_results = len(shacl)
