@@ -35,7 +35,7 @@ from kg.core.namespaces import (
 )
 from kg.core.rdfio import new_graph, parse_turtle
 from kg.records.load import load_cases
-from kg.records.schema import UNIT_LABELS, Case, KnownIds, QuantityClaim, Span
+from kg.records.schema import UNIT_LABELS, Case, KnownIds, OtherSource, QuantityClaim, Span
 from kg.sources.documents import Source, load_sources
 from kg.sources.places import Gazetteer, Place
 from kg.sources.vocabulary import load_vocabulary, replacements, vocabulary_ids
@@ -93,10 +93,11 @@ def load_inputs(root: Path | Project) -> Inputs:
     gazetteer = Gazetteer(paths.places)
     ids = vocabulary_ids(vocabulary)
     known = KnownIds.of(
-        {s.id: s.batch.id for s in sources.values()},
+        {s.id: s.batch.id if s.batch else "" for s in sources.values()},
         ids,
         gazetteer.keys(),
         replacements(vocabulary, str(MECH)),
+        frozenset(b.id for s in sources.values() for b in s.batches),
     )
     cases = load_cases(paths.cases, known)
     return Inputs(paths, sources, ontology, vocabulary, gazetteer, cases)
@@ -123,8 +124,15 @@ def body_iri(place_key: str, body_type: str) -> URIRef:
     return BODY[f"{place_key}-{BODY_CLASS[body_type][2]}"]
 
 
-def evidence_iri(case_id: str, predicate: URIRef, obj: object, span: Span) -> URIRef:
-    key = f"{predicate}|{obj}|{span.start}|{span.end}".encode()
+def evidence_iri(
+    case_id: str, predicate: URIRef, obj: object, span: Span, source: str = "", subject: str = ""
+) -> URIRef:
+    """The IRI of an evidence node; `source` is given for the evidence of an other source
+    (a mirror can quote the same offsets as the primary source), `subject` for a claim about
+    a node other than the case (two quantities can share the span of their period)."""
+    key = f"{predicate}|{obj}|{span.start}|{span.end}" + (f"|{source}" if source else "")
+    key += f"|{subject}" if subject else ""
+    key = key.encode()
     return EVID[f"{case_id}-{hashlib.sha256(key).hexdigest()[:12]}"]
 
 
@@ -140,8 +148,10 @@ class _CaseWriter:
             self.g.add((s, p, o))
 
     def evidence(self, predicate: URIRef, obj, span: Span, subject: URIRef | None = None) -> URIRef:
+        other = self.source.id if self.source.id != self.case.source else ""
+        about = str(subject) if subject is not None and subject != self.iri else ""
         subject = subject or self.iri
-        ev = evidence_iri(self.case.id, predicate, obj, span)
+        ev = evidence_iri(self.case.id, predicate, obj, span, other, about)
         self.build.origins[ev] = (span.file, span.field)
         self.add(ev, RDF.type, RKG.Evidence)
         self.add(ev, RDF.subject, subject)
@@ -179,9 +189,15 @@ class _CaseWriter:
             self.add(s, p, _lit(c.title.quote, "zh") + _lit(c.title_en, "en"))
         self.evidence(DCTERMS.title, Literal(c.title.quote, lang="zh"), c.title)
         self.add(s, DCTERMS.source, SRC[self.source.id])
-        self.add(s, RKG.inBatch, BATCH[self.source.batch.id])
-        self.add(s, RKG.itemNumber, Literal(c.item))
+        self.add(s, RKG.inBatch, BATCH[c.batch or self.source.batch.id])
+        if c.item is not None:
+            self.add(s, RKG.itemNumber, Literal(c.item))
+        if c.evidence in EVIDENCE_LEVEL:
+            self.add(s, RKG.evidenceLevel, EVIDENCE_LEVEL[c.evidence])
         self.add(s, RKG.category, CAT[c.category])
+        if c.category_inferred is not None:
+            ev = self.evidence(RKG.category, CAT[c.category], c.category_inferred.span)
+            self.add(ev, RKG.inferenceRule, Literal(c.category_inferred.rule))
         body = body_iri(c.body.place, c.body.type)
         self.claim(RKG.declaredBy, body, c.body.span)
         self.bodies.add((body, SKOS.altLabel, Literal(c.body.span.quote, lang="zh")))
@@ -248,6 +264,34 @@ class _CaseWriter:
                 self.add(node, RKG.period, period)
                 self.evidence(RKG.period, period, q.period, subject=node)
             self.claim(RKG.reportsQuantity, node, q.span)
+
+
+#: Evidence levels other than the full item block (which a case states by having none).
+EVIDENCE_LEVEL = {
+    "intro-only": RKG.IntroOnly,
+    "news-mention": RKG.NewsMention,
+    "truncated": RKG.TruncatedItem,
+}
+
+
+class _OtherSourceWriter(_CaseWriter):
+    """What a further source says of a case, in that source's named graph: the case is
+    `rkg:alsoReportedIn` it, with its title and unit as that text writes them."""
+
+    def write_other(self, other: OtherSource) -> None:
+        c, s = self.case, self.iri
+        src = SRC[self.source.id]
+        self.add(s, RKG.alsoReportedIn, src)
+        ev = self.evidence(RKG.alsoReportedIn, src, other.title)
+        level = EVIDENCE_LEVEL.get(other.evidence)
+        if level is not None:
+            self.add(ev, RKG.evidenceLevel, level)
+        if other.item is not None:
+            self.add(ev, RKG.itemNumber, Literal(other.item))
+        if other.body is not None:
+            body = body_iri(c.body.place, c.body.type)
+            self.evidence(RKG.declaredBy, body, other.body)
+            self.bodies.add((body, SKOS.altLabel, Literal(other.body.quote, lang="zh")))
 
 
 QUALIFIER = {
@@ -324,28 +368,37 @@ def _body_triples(g: Graph, gaz: Gazetteer, place_key: str, body_type: str, name
 
 
 def _source_triples(g: Graph, source: Source) -> None:
-    s, b = SRC[source.id], BATCH[source.batch.id]
+    s = SRC[source.id]
     g.add((s, RDF.type, RKG.SourceDocument))
     g.add((s, DCTERMS.identifier, Literal(source.id)))
     g.add((s, DCTERMS.title, Literal(source.title, lang="zh")))
     g.add((s, DCTERMS.title, Literal(source.title_en, lang="en")))
     g.add((s, RDFS.label, Literal(source.title, lang="zh")))
     g.add((s, DCTERMS.publisher, Literal(source.publisher, lang="zh")))
-    g.add((s, DCTERMS.issued, Literal(source.date, datatype=XSD.date)))
-    g.add((s, DCTERMS.creator, Literal(source.issuing_body, lang="zh")))
-    for lit in _lit(source.issuing_body_en, "en"):
+    if source.date:
+        g.add((s, DCTERMS.issued, Literal(source.date, datatype=XSD.date)))
+    for lit in _lit(source.issuing_body, "zh") + _lit(source.issuing_body_en, "en"):
         g.add((s, DCTERMS.creator, lit))
-    g.add((s, RKG.noticeTitle, Literal(source.notice_title, lang="zh")))
+    for lit in _lit(source.notice_title, "zh"):
+        g.add((s, RKG.noticeTitle, lit))
+    if source.url:
+        g.add((s, SDO.url, Literal(source.url, datatype=XSD.anyURI)))
+    if source.genre:
+        g.add((s, RKG.genre, Literal(source.genre)))
+    for lit in _lit(source.original_publisher, "zh"):
+        g.add((s, RKG.originalPublisher, lit))
     g.add((s, RKG.sha256, Literal(source.sha256)))
     g.add((s, RKG.fileName, Literal(source.path.name)))
-    g.add((b, RDF.type, RKG.Batch))
-    g.add((b, RDFS.label, Literal(source.batch.label, lang="zh")))
-    for lit in _lit(source.batch.label_en, "en"):
-        g.add((b, RDFS.label, lit))
-    g.add((b, RKG.ordinal, Literal(source.batch.ordinal)))
-    g.add((b, RKG.year, Literal(str(source.batch.year), datatype=XSD.gYear)))
-    g.add((b, RKG.province, PLACE[source.batch.province]))
-    g.add((b, DCTERMS.source, s))
+    for batch in source.defined_batches():
+        b = BATCH[batch.id]
+        g.add((b, RDF.type, RKG.Batch))
+        g.add((b, RDFS.label, Literal(batch.label, lang="zh")))
+        for lit in _lit(batch.label_en, "en"):
+            g.add((b, RDFS.label, lit))
+        g.add((b, RKG.ordinal, Literal(batch.ordinal)))
+        g.add((b, RKG.year, Literal(str(batch.year), datatype=XSD.gYear)))
+        g.add((b, RKG.province, PLACE[batch.province]))
+        g.add((b, DCTERMS.source, s))
 
 
 def build(inputs: Inputs) -> Build:
@@ -357,7 +410,12 @@ def build(inputs: Inputs) -> Build:
     _copy(inputs.vocabulary, dataset.graph(VOCABULARY_GRAPH))
     gaz = inputs.gazetteer
     place_keys = {p.key for c in inputs.cases for p in gaz.chain(c.body.place)}
-    place_keys |= {p.key for s in inputs.sources.values() for p in gaz.chain(s.batch.province)}
+    place_keys |= {
+        p.key
+        for s in inputs.sources.values()
+        for b in s.defined_batches()
+        for p in gaz.chain(b.province)
+    }
     places = dataset.graph(PLACES_GRAPH)
     bodies = dataset.graph(BODIES_GRAPH)
     for key in sorted(place_keys):
@@ -369,6 +427,9 @@ def build(inputs: Inputs) -> Build:
         for case in inputs.cases:
             if case.source == source_id:
                 _CaseWriter(g, bodies, result, case, source).write()
+            for other in case.other_sources:
+                if other.source == source_id:
+                    _OtherSourceWriter(g, bodies, result, case, source).write_other(other)
     first_named: dict[tuple[str, str], str] = {}  # body -> its name in its first case
     for case in inputs.cases:  # sorted by id
         first_named.setdefault((case.body.place, case.body.type), case.body.span.quote)

@@ -28,8 +28,10 @@ Values the text does not give are the placeholder `TODO` (with a `# fill:` comme
 
 from __future__ import annotations
 
+import datetime
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kg.core.errors import KgError, Problem, option
 from kg.core.fields import is_slug
@@ -46,8 +48,13 @@ from kg.ingest.drafts import (
     sha256,
     write_all,
 )
+from kg.ingest.genre import mention_genre, notice_genre
+from kg.ingest.mentions import Mention, MentionFinder
+from kg.ingest.merge import MergePlanner
 from kg.ingest.notice import Notice, Parser
+from kg.ingest.page import Page
 from kg.ingest.report import DraftCase, FileChange, IngestReport
+from kg.ingest.sourcemeta import Identity, draft_source_meta, immutable, provisional
 from kg.ingest.tag import Tagger, Vocabulary
 from kg.ingest.text import KANGXI, read_notice
 from kg.ingest.units import NewPlace, PlaceIndex, province_slug
@@ -66,6 +73,31 @@ __all__ = [
     "accept_drafts",
     "ingest_notice",
 ]
+
+
+@dataclass
+class Reading:
+    """A text read: its layout, its genre (`kg.ingest.genre`) and why, its mentions."""
+
+    notice: Notice
+    genre: str
+    why: str
+    mentions: list[Mention]
+
+
+def _check_given(url: str | None, date: str | None) -> None:
+    """A KgError for a URL or date given by the caller that the source record would refuse."""
+    if url is not None and not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", url):
+        raise KgError(
+            Problem(option("url"), f"{url!r} is not a web address", hint="give https://...")
+        )
+    if date is not None:
+        try:
+            datetime.date.fromisoformat(date)
+        except ValueError:
+            raise KgError(
+                Problem(option("date"), f"{date!r} is not a date", hint="give it as YYYY-MM-DD")
+            ) from None
 
 
 def _check_slug(value: str, setting: str) -> str:
@@ -119,21 +151,36 @@ class Ingester:
             self._bodies = (signature, bodies)
         return self._bodies[1]
 
-    def parse(self, path: Path) -> Notice:
-        """The layout of a notice; a KgError for unreadable input or no items at all."""
+    def read(self, path: Path) -> Reading:
+        """The text's layout, genre and cases; a KgError when it names no case."""
         text = read_notice(path)
-        notice = Parser(text, self.places, self.vocabulary.category_of).parse()
-        if not notice.items and notice.intro.primary is None:
+        page = Page(text)
+        notice = Parser(page, self.places, self.vocabulary.category_of).parse()
+        genre = notice_genre(notice)
+        if genre is not None:
+            return Reading(notice, genre[0], genre[1], [])
+        found = MentionFinder(page, self.places).find()
+        if not found.found:
             raise KgError(
                 Problem(
                     str(path),
-                    "no innovation cases found: no item blocks (项目一:...) and no intro list "
-                    "(单位“标题”,...等N个项目)",
-                    hint="pass the text of an innovation-case notice; see "
-                    "data/sources/gd-npc-innovation-cases-batch3-2020.txt for the layout",
+                    f"no innovation cases found: {found.why_none}; nor item blocks "
+                    "(项目一:...) or an intro list (单位“标题”,...等N个项目)",
+                    hint="pass a notice, a news item or a commentary that names cases; see "
+                    "data/sources/gd-npc-innovation-cases-batch3-2020.txt for the notice layout",
                 )
             )
-        return notice
+        paragraphs = page.paragraphs()
+
+        def paragraph_of(offset: int) -> int:
+            return next(i for i, p in enumerate(paragraphs) if p.start <= offset < p.end)
+
+        genre, why = mention_genre(found.found, paragraph_of)
+        return Reading(notice, genre, why, found.found)
+
+    def parse(self, path: Path) -> Notice:
+        """The layout of a text (`read` without the genre); a KgError for no cases."""
+        return self.read(path).notice
 
     def _existing_source(self, raw: bytes) -> str | None:
         for path in sorted(self.sources_dir.glob("*.txt")):
@@ -149,35 +196,28 @@ class Ingester:
         batch: str | None = None,
         drafts_dir: Path | None = None,
         write: bool = True,
+        url: str | None = None,
+        date: str | None = None,
     ) -> IngestReport:
-        """Draft the cases of one notice; see `ingest_notice`."""
-        notice = self.parse(path)
-        assembler = Assembler(notice, self.places, self.tagger, self.curated_bodies())
+        """Draft the cases of one text; see `ingest_notice`."""
+        _check_given(url, date)
+        reading = self.read(path)
+        notice = reading.notice
+        assembler = Assembler(
+            notice, self.places, self.tagger, self.curated_bodies(), reading.mentions
+        )
         assembler.resolve_units()
-        cases = assembler.cases()
+        cases = assembler.mention_cases() if reading.mentions else assembler.cases()
         warnings = [
             Problem(str(path), message, line=line, severity="warning")
             for line, message in notice.warnings
         ]
-        radicals = [i for i, ch in enumerate(notice.text.text) if ord(ch) in KANGXI]
-        if radicals:
-            first = notice.text.text[radicals[0]]
-            warnings.append(
-                Problem(
-                    str(path),
-                    f"{len(radicals)} Kangxi radical(s) such as {first} (U+{ord(first):04X}) "
-                    f"were read as the ideographs they stand for ({chr(KANGXI[ord(first)])}); "
-                    "quotes keep them as in the text",
-                    line=notice.text.line_of(radicals[0]),
-                    severity="warning",
-                    hint="the text was probably copied out of a PDF; check names in the drafts",
-                )
-            )
-        source_id, batch_id, curated_meta = self._identify(
-            notice, assembler.province, source_id, batch, warnings
-        )
+        self._kangxi(notice, warnings)
+        ident = self._identify(reading, assembler.province, source_id, batch, date, warnings)
+        source_id = ident.source_id
         folder = (drafts_dir or self.project.drafts) / source_id
-        report = IngestReport(path, source_id, batch_id, notice.text.traditional)
+        report = IngestReport(path, source_id, ident.batch_id or "", notice.text.traditional)
+        report.genre, report.genre_reason = reading.genre, reading.why
         report.warnings = warnings
         report.noise_lines = notice.noise_lines
         report.conflicts = [
@@ -186,11 +226,24 @@ class Ingester:
         ]
         outputs = [(self.sources_dir / f"{source_id}.txt", notice.text.raw)]
         protected: set[Path] = set()
-        if curated_meta is None:
-            meta, comments, todo = self._source_meta(
-                notice, source_id, batch_id, assembler.province
+        drafts = [
+            assembler.draft(
+                case,
+                source_id,
+                ident.case_batch(case),
+                own_batch=ident.case_batch(case) != ident.batch_id,
             )
-            report.source_meta = meta
+            for case in cases
+        ]
+        for draft, case in zip(drafts, cases, strict=True):
+            draft.meta["batch"] = ident.case_batch(case)
+        merges = MergePlanner(self, source_id, reading.genre).plan(drafts)
+        report.merge = merges.proposal
+        if ident.curated_meta is None:
+            meta = draft_source_meta(
+                reading, ident, assembler.province, url, date, self.places, self.sources_dir
+            )
+            report.source_meta = meta.data
             source_draft = folder / f"{source_id}{SOURCE_DRAFT}"
             header = [
                 f"DRAFT metadata of source {source_id} (data/sources/{source_id}.txt), "
@@ -198,36 +251,60 @@ class Ingester:
                 f"Replace every {PLACEHOLDER}; `kg ingest --accept` moves it to "
                 f"data/sources/{source_id}.yaml.",
             ]
-            outputs.append((source_draft, render(meta, comments, header).encode("utf-8")))
+            outputs.append((source_draft, render(meta.data, meta.comments, header).encode()))
             protected.add(source_draft)
             report.placeholders += [
-                f"{source_draft}: {f} ({comments[f].removeprefix('fill: ')})" for f in todo
+                f"{source_draft}: {f} ({meta.comments[f].removeprefix('fill: ')})"
+                for f in meta.todo
             ]
-        for case in cases:
-            draft = assembler.draft(case, source_id, batch_id)
-            if (self.cases_dir / f"{draft.id}.yaml").exists():
+        for draft in drafts:
+            merged = merges.records.get(draft.id)
+            if merged is None and draft.id in merges.recorded:
+                report.already_recorded.append(draft.id)
+                continue
+            if merged is None and (self.cases_dir / f"{draft.id}.yaml").exists():
                 draft.meta["warnings"].append(
                     f"a curated record {draft.id}.yaml exists; this draft cannot be accepted "
                     "over it (compare them instead)"
                 )
-            report.cases.append(draft)
             record_path = folder / f"{draft.id}.yaml"
-            outputs.append((record_path, self._record_bytes(draft, source_id).encode("utf-8")))
+            if merged is not None:
+                draft.meta["merge_into"] = draft.id
+                report.merged.append(draft.id)
+                body = merged
+            else:
+                report.cases.append(draft)
+                report.placeholders += [f"{record_path}: {p}" for p in draft.placeholders]
+                self._report_case(report, draft)
+                body = self._record_bytes(draft, source_id)
+            outputs.append((record_path, body.encode("utf-8")))
             outputs.append((folder / f"{draft.id}{DRAFT_META}", self._meta_bytes(draft)))
             protected.add(record_path)
-            report.placeholders += [f"{record_path}: {p}" for p in draft.placeholders]
-            self._report_case(report, draft)
         report.new_places = sorted(assembler.new_places.values(), key=lambda p: p.key)
+        self._write(report, outputs, folder, protected, write)
+        return report
+
+    def _write(
+        self,
+        report: IngestReport,
+        outputs: list[tuple[Path, bytes]],
+        folder: Path,
+        protected: set[Path],
+        write: bool,
+    ) -> None:
         changes, writes, generated = plan_writes(outputs, folder, protected)
         manifest = folder / MANIFEST
         manifest_data = manifest_bytes(generated)
-        if not manifest.is_file():
+        drafts_written = len(outputs) > 1
+        if not drafts_written and not manifest.is_file():
+            pass  # nothing but the (known) source text: no drafts folder
+        elif not manifest.is_file():
             changes.append(FileChange(manifest, "created"))
         elif manifest.read_bytes() != manifest_data:
             changes.append(FileChange(manifest, "updated"))
         else:
             changes.append(FileChange(manifest, "unchanged"))
-        if changes[-1].status != "unchanged":
+        if changes[-1].path == manifest and changes[-1].status != "unchanged":
             writes.append((manifest, manifest_data))
         for change in changes:
             if change.status == "kept":
@@ -246,24 +323,44 @@ class Ingester:
             text_path = outputs[0][0]
             write_all(sorted(writes, key=lambda item: item[0] == text_path))
             report.written = True
-        return report
+
+    @staticmethod
+    def _kangxi(notice: Notice, warnings: list[Problem]) -> None:
+        radicals = [i for i, ch in enumerate(notice.text.text) if ord(ch) in KANGXI]
+        if radicals:
+            first = notice.text.text[radicals[0]]
+            warnings.append(
+                Problem(
+                    str(notice.text.path),
+                    f"{len(radicals)} Kangxi radical(s) such as {first} (U+{ord(first):04X}) "
+                    f"were read as the ideographs they stand for ({chr(KANGXI[ord(first)])}); "
+                    "quotes keep them as in the text",
+                    line=notice.text.line_of(radicals[0]),
+                    severity="warning",
+                    hint="the text was probably copied out of a PDF; check names in the drafts",
+                )
+            )
 
     def _identify(
         self,
-        notice: Notice,
+        reading: Reading,
         province: str | None,
         source_id: str | None,
         batch: str | None,
+        date: str | None,
         warnings: list[Problem],
-    ) -> tuple[str, str, Any]:
-        """Source id, batch id and the source's curated metadata (None if there is none).
+    ) -> Identity:
+        """Source id, batch ids and the source's curated metadata (None if there is none).
 
-        A byte-identical text in data/sources is reused; otherwise the id is derived from
-        the province, batch ordinal and year (the seed's scheme), or from the text's hash.
+        A byte-identical text in data/sources is reused; otherwise a notice's id is
+        derived from the province, batch ordinal and year (the seed's scheme), any other
+        text's from its genre, batch and hash.
         """
+        notice = reading.notice
         path, intro, raw = notice.text.path, notice.intro, notice.text.raw
         digest = sha256(raw)
         existing = self._existing_source(raw)
+        given = source_id
         if source_id is not None:
             _check_slug(source_id, option("source_id"))
             if existing and existing != source_id:
@@ -278,52 +375,57 @@ class Ingester:
                 source_id = existing
         else:
             source_id = existing
-        ordinal = intro.ordinal[0] if intro.ordinal else None
-        year = intro.year[0] if intro.year else int(intro.date[:4]) if intro.date else None
         prov = province_slug(province) if province else "cn"
+        ident = Identity(source_id or "", None, None, prov)
+        date = date or notice.meta.date
+        if reading.mentions:
+            ident.mention_batches(reading.mentions, batch)
+            ordinals = sorted({m.batch for m in reading.mentions if m.batch})
+        else:
+            ordinals = [intro.ordinal[0]] if intro.ordinal else []
+        ordinal = ordinals[0] if len(ordinals) == 1 else None
+        year = intro.year[0] if intro.year else int(date[:4]) if date else None
         if source_id is None:
-            if ordinal and year:
+            if reading.genre != "notice":
+                tag = f"-b{ordinal}" if ordinal else ""
+                source_id = f"{prov}-{reading.genre}{tag}-{digest[:8]}"
+            elif ordinal and year:
                 source_id = f"{prov}-npc-innovation-cases-batch{ordinal}-{year}"
             else:
                 source_id = f"notice-{digest[:12]}"
-                warnings.append(
-                    Problem(
-                        str(path),
-                        f"the batch ordinal (第N届) or year was not found; the source id "
-                        f"{source_id!r} is provisional",
-                        severity="warning",
-                        hint=f"pass {option('source_id')} ID (and {option('batch')} ID) to name it",
+                if ordinal:
+                    what = (
+                        f"the year of batch {ordinal} was not found (no 20xx年 before 第N届 "
+                        "and no date in the text)"
                     )
-                )
-        text_path = self.sources_dir / f"{source_id}.txt"
-        if text_path.is_file() and text_path.read_bytes() != raw:
-            raise KgError(
-                Problem(
-                    str(text_path),
-                    f"a different text is already stored as source {source_id!r}",
-                    hint=f"raw sources are immutable: pass {option('source_id')} with a new id",
-                )
-            )
+                    hint = f"pass {option('date')} YYYY-MM-DD, or {option('source_id')} ID"
+                else:
+                    what = "the batch ordinal (第N届) was not found"
+                    hint = f"pass {option('source_id')} ID (and {option('batch')} ID) to name it"
+                provisional(path, what, source_id, hint, warnings)
+        taken = self.sources_dir / f"{source_id}.txt"
+        if not existing and given is None and taken.is_file():
+            source_id = f"{source_id}-{digest[:6]}"  # a mirror or copy of a stored notice
+        ident.source_id = source_id
+        immutable(self.sources_dir / f"{source_id}.txt", raw, source_id)
         meta_path = self.sources_dir / f"{source_id}.yaml"
-        curated_meta = load_yaml(meta_path) if meta_path.is_file() else None
+        ident.curated_meta = load_yaml(meta_path) if meta_path.is_file() else None
+        if reading.mentions:
+            return ident
         if batch is not None:
-            batch_id = _check_slug(batch, option("batch"))
-        elif isinstance(curated_meta, dict) and isinstance(curated_meta.get("batch"), dict):
-            batch_id = str(curated_meta["batch"].get("id"))
+            ident.batch_id = _check_slug(batch, option("batch"))
+        elif isinstance(ident.curated_meta, dict) and isinstance(
+            ident.curated_meta.get("batch"), dict
+        ):
+            ident.batch_id = str(ident.curated_meta["batch"].get("id"))
         elif ordinal:
-            batch_id = f"{prov}-b{ordinal}"
+            ident.batch_id = f"{prov}-b{ordinal}"
         else:
-            batch_id = f"{prov}-bx{digest[:6]}"
-            warnings.append(
-                Problem(
-                    str(path),
-                    f"no batch ordinal (第N届) in the text; the batch id {batch_id!r} is "
-                    "provisional",
-                    severity="warning",
-                    hint=f"pass {option('batch')} ID, e.g. gd-b4",
-                )
-            )
-        return source_id, batch_id, curated_meta
+            ident.batch_id = f"{prov}-bx{digest[:6]}"
+            hint = f"pass {option('batch')} ID, e.g. gd-b4"
+            what = "no batch ordinal (第N届) in the text"
+            provisional(path, what, ident.batch_id, hint, warnings)
+        return ident
 
     @staticmethod
     def _report_case(report: IngestReport, draft: DraftCase) -> None:
@@ -348,77 +450,12 @@ class Ingester:
                 )
             )
 
-    def _source_meta(
-        self, notice: Notice, source_id: str, batch_id: str, province: str | None
-    ) -> tuple[dict[str, Any], dict[str, str], list[str]]:
-        """The source's metadata record (fields of data/sources/*.yaml), TODO where unknown."""
-        t, intro = notice.text, notice.intro
-        comments: dict[str, str] = {}
-        todo: list[str] = []
-
-        def found(field: str, value: Any, rule: str) -> Any:
-            if value is None or value == "":
-                todo.append(field)
-                comments[field] = f"fill: {rule}"
-                return PLACEHOLDER
-            comments[field] = f"rule: {rule}"
-            return value
-
-        def quote(span) -> str | None:
-            return t.text[span.start : span.end] if span else None
-
-        issuing = quote(intro.issuing_body)
-        issuing_rule = "the subject before 印发《…》 or 关于…的通知"
-        if issuing and province and issuing.startswith("省") and not t.traditional:
-            issuing = self.places.table[province][0] + issuing[1:]
-            issuing_rule += ", 省 → the province of the units"
-        line = t.line_of
-        meta: dict[str, Any] = {
-            "id": source_id,
-            "file": f"{source_id}.txt",
-            "sha256": sha256(t.raw),
-            "title": found(
-                "title",
-                quote(intro.title or intro.headline),
-                f"the clause with 印发《…》 (line {line(intro.title.start)})"
-                if intro.title
-                else "the headline: the first line of the text"
-                if intro.headline
-                else "the headline of the notice or repost",
-            ),
-            "title_en": found("title_en", None, "English translation of the title"),
-            "publisher": found("publisher", intro.publisher, "来源: on a page-header line"),
-            "publisher_en": found("publisher_en", None, "English name of the publisher"),
-            "date": found("date", intro.date, "date on a page-header line (YYYY-MM-DD)"),
-            "notice_title": found(
-                "notice_title", quote(intro.notice_title), "《…通知》 in the intro"
-            ),
-            "issuing_body": found("issuing_body", issuing, issuing_rule),
-            "issuing_body_en": found("issuing_body_en", None, "English name of the issuing body"),
-            "batch": {
-                "id": batch_id,
-                "ordinal": found(
-                    "batch.ordinal",
-                    intro.ordinal[0] if intro.ordinal else None,
-                    f"第N届 (line {line(intro.ordinal[1].start)})" if intro.ordinal else "第N届",
-                ),
-                "year": found(
-                    "batch.year",
-                    intro.year[0] if intro.year else int(intro.date[:4]) if intro.date else None,
-                    "the year before 第N届" if intro.year else "the year of the date",
-                ),
-                "province": found(
-                    "batch.province", province, "the province of the declaring units"
-                ),
-                "label": found("batch.label", quote(intro.label), "第N届…案例 in the text"),
-                "label_en": found("batch.label_en", None, "English translation of the label"),
-            },
-        }
-        return meta, comments, todo
-
     def _record_bytes(self, draft: DraftCase, source_id: str) -> str:
         meta = draft.meta
-        origin = "the intro list only" if meta["intro_only"] else f"item {draft.item}"
+        origin = {
+            "intro-only": "the intro list only",
+            "news-mention": "a mention in prose",
+        }.get(meta["evidence"], f"item {draft.item}")
         header = [
             f"DRAFT of {draft.id} written by `kg ingest` from data/sources/{source_id}.txt "
             f"({origin}, line {meta['notice_line']}).",
@@ -430,6 +467,11 @@ class Ingester:
             header.append(
                 "TRUNCATED: the notice's text stops inside this item "
                 f"({'; '.join(meta['truncation'])})."
+            )
+        if meta["evidence"] != "full":
+            header.append(
+                f"EVIDENCE: {meta['evidence']}: the record holds what this text says and "
+                "no more; measures and mechanisms may stay empty."
             )
         for conflict in meta["conflicts"]:
             header.append(f"CONFLICT: {conflict}")
@@ -472,6 +514,8 @@ def ingest_notice(
     drafts_dir: Path | None = None,
     write: bool = True,
     batch: str | None = None,
+    url: str | None = None,
+    date: str | None = None,
 ) -> IngestReport:
     """Draft the case records of one notice; nothing is written when the input is bad.
 
@@ -483,5 +527,11 @@ def ingest_notice(
     the report says what would be. A second run on the same notice reports `unchanged`.
     """
     return ingester_for(root).ingest(
-        Path(path), source_id=source_id, batch=batch, drafts_dir=drafts_dir, write=write
+        Path(path),
+        source_id=source_id,
+        batch=batch,
+        drafts_dir=drafts_dir,
+        write=write,
+        url=url,
+        date=date,
     )

@@ -7,11 +7,14 @@ produced it (kept in the draft's metadata and as `# rule:` comments in the recor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from kg.ingest.mentions import Mention
 from kg.ingest.notice import IntroEntry, ItemBlock, Notice, TextSpan
 from kg.ingest.report import DraftCase
+from kg.ingest.sections import infer_category
 from kg.ingest.tag import Tag, Tagger
 from kg.ingest.text import NoticeText, compact
 from kg.ingest.units import (
@@ -26,25 +29,42 @@ from kg.ingest.units import (
     resolve_unit,
 )
 from kg.records.schema import (
+    FULL,
+    PLACEHOLDER,
     BodyRef,
     Case,
+    CategoryInference,
     Claim,
     Measure,
     PlatformClaim,
     ProblemClaim,
     QuantityClaim,
     Span,
+    case_ids,
 )
+
+INTRO_ONLY, NEWS_MENTION, TRUNCATED = "intro-only", "news-mention", "truncated"
 
 
 @dataclass
 class NoticeCase:
-    """What the notice says about one case: its item block, its intro entry, or both."""
+    """What the text says about one case: its item block, its intro entry, or both; or
+    its mention in prose (news, commentary)."""
 
     number: int
     item: ItemBlock | None = None
     entry: IntroEntry | None = None
     conflicts: list[str] = field(default_factory=list)
+    mention: Mention | None = None
+
+    @property
+    def evidence(self) -> str:
+        """The evidence level of the record (`kg.records.schema.EVIDENCE_LEVELS`)."""
+        if self.mention is not None:
+            return NEWS_MENTION
+        if self.item is None:
+            return INTRO_ONLY
+        return TRUNCATED if self.item.truncated else FULL
 
 
 def _same_title(a: str, b: str) -> bool:
@@ -61,8 +81,10 @@ class Assembler:
         places: PlaceIndex,
         tagger: Tagger,
         curated_bodies: dict[tuple[str, str], list[str]],
+        mentions: list[Mention] | None = None,
     ):
         self.notice = notice
+        self.mentions = mentions or []
         self.t: NoticeText = notice.text
         self.places = places
         self.tagger = tagger
@@ -80,16 +102,20 @@ class Assembler:
 
     # -- units --
 
-    def _units(self) -> list[TextSpan]:
+    def _units(self) -> list[tuple[TextSpan, str]]:
+        """Every unit span with the name to resolve (a pronoun replaced, for mentions)."""
         spans = [it.unit for it in self.notice.items if it.unit]
         for lst in self.notice.intro.lists:
             spans += [e.unit for e in lst.entries]
-        return spans
+        named = [(s, self.t.norm[s.start : s.end]) for s in spans]
+        for m in self.mentions:
+            named.append((m.unit, m.resolve_as or self.t.norm[m.unit.start : m.unit.end]))
+        return named
 
     def resolve_units(self) -> None:
         """Resolve every unit twice: once to learn the notice's province, then with it."""
-        spans = self._units()
-        first = [resolve_unit(self.t.norm[s.start : s.end], self.places, None) for s in spans]
+        units = self._units()
+        first = [resolve_unit(name, self.places, None) for _, name in units]
         province = majority_province(first)
         if province is None:
             text = self.t.norm
@@ -98,8 +124,8 @@ class Assembler:
                     province = code
                     break
         self.province = province
-        for span in spans:
-            res = resolve_unit(self.t.norm[span.start : span.end], self.places, province)
+        for span, name in units:
+            res = resolve_unit(name, self.places, province)
             self.resolved[(span.start, span.end)] = res
             if res.new_place:
                 self.new_places[res.new_place.key] = res.new_place
@@ -184,7 +210,11 @@ class Assembler:
                     )
                     continue
                 target = cases[entry.position] = NoticeCase(entry.position)
-                if items:
+                if items and items[-1].truncated:
+                    target.conflicts.append(
+                        "the intro lists this case; the text is cut off before its item block"
+                    )
+                elif items:
                     target.conflicts.append(
                         "the intro lists this case but the notice has no item block for it"
                     )
@@ -211,14 +241,60 @@ class Assembler:
                 break
         return [cases[n] for n in sorted(cases)]
 
+    def mention_cases(self) -> list[NoticeCase]:
+        """One case per mention in prose, numbered in text order."""
+        return [NoticeCase(i, mention=m) for i, m in enumerate(self.mentions, start=1)]
+
     # -- one record --
 
-    def draft(self, case: NoticeCase, source_id: str, batch_id: str) -> DraftCase:
-        """The draft record of one case: a `kg.records.schema.Case`, None where unknown."""
+    def _category(
+        self, case: NoticeCase, regions: list[tuple[int, int]], rules: dict, fill: dict
+    ) -> tuple[str | None, CategoryInference | None]:
+        """The category from the section heading, else inferred from cue words."""
+        item, t = case.item, self.t
+        section = item.section if item else None
+        if section and section.category:
+            rules["category"] = f"section-heading:{t.text[section.span.start : section.span.end]}"
+            return section.category, None
+        title = [TextSpan(*regions[0])] if regions else []
+        fields = [("title", title)]
+        if item and item.reason:
+            fields.append(("reason", [item.reason]))
+        if item and item.measures:
+            fields.append(("measures", [m.span for m in item.measures]))
+        if case.mention:
+            fields.append(("text around the mention", case.mention.regions[1:]))
+        found = infer_category(t.norm, fields)
+        if found is None:
+            why = "no section heading and no cue word"
+            fill["category"] = f"supervision, deputy-work or publicity ({why})"
+            return None, None
+        rules["category"] = f"inferred: {found.rule}"
+        span = Span(t.text[found.span.start : found.span.end], found.span.start, found.span.end)
+        return found.category, CategoryInference(found.rule, span)
+
+    def case_id(self, case: NoticeCase, batch_id: str, body: BodyRef | None) -> str:
+        """`{batch}-{item}` for a case of a notice, `{batch}-{body key}` for a mention (a
+        provisional `{batch}-mention-N` until its body's place is known)."""
+        if case.mention is None:
+            return case_ids(batch_id, case.number, None, None)[0]
+        place = body.place if body else None
+        ids = case_ids(batch_id, None, place, body.type if body else None)
+        return ids[0] if ids else f"{batch_id}-mention-{case.number}"
+
+    def draft(
+        self, case: NoticeCase, source_id: str, batch_id: str, *, own_batch: bool = False
+    ) -> DraftCase:
+        """The draft record of one case: a `kg.records.schema.Case`, None where unknown.
+
+        `batch_id` is the case's batch; `own_batch` writes it into the record (a case of a
+        text that names several batches, or none).
+        """
         t = self.t
-        cid = f"{batch_id}-{case.number:02d}"
         rules: dict[str, str] = {}
         fill: dict[str, str] = {}  # field not known yet -> what to fill in
+        evidence = case.evidence
+        partial = evidence != FULL
 
         def unknown(path: str, what: str) -> None:
             fill[path] = what
@@ -227,24 +303,23 @@ class Assembler:
         def span(found: TextSpan | Tag | QuantityMatch | YearMatch) -> Span:
             return Span(t.text[found.start : found.end], found.start, found.end)
 
-        item, entry = case.item, case.entry
-        rules["item"] = "item-heading" if item else "intro-list-position"
-        section = item.section if item else None
-        if section and section.category:
-            category = section.category
-            rules["category"] = f"section-heading:{t.text[section.span.start : section.span.end]}"
+        item, entry, mention = case.item, case.entry, case.mention
+        if mention is not None:
+            rules["item"] = "mention-in-prose"
+            title_span, unit = mention.title, mention.unit
+            rules["title"] = "mention:unit-quoted-title"
         else:
-            why = "no section heading above the item" if item else "the intro does not say"
-            category = unknown("category", f"supervision, deputy-work or publicity ({why})")
-        title_span = item.title if item and item.title else (entry.title if entry else None)
+            rules["item"] = "item-heading" if item else "intro-list-position"
+            title_span = item.title if item and item.title else (entry.title if entry else None)
+            unit = item.unit if item and item.unit else (entry.unit if entry else None)
+            if title_span:
+                rules["title"] = "item-heading" if item and item.title else entry.rule
         title = title_en = None
         if title_span:
             title = span(title_span)
             title_en = unknown("title.en", "English translation")
-            rules["title"] = "item-heading" if item and item.title else entry.rule
         else:
             unknown("title", "the title, as a span of the source")
-        unit = item.unit if item and item.unit else (entry.unit if entry else None)
         warnings: list[str] = []
         new_places: list[str] = []
         repeat_of: list[str] = []
@@ -259,12 +334,19 @@ class Assembler:
                 ),
                 res.place
                 or unknown(
-                    "body.place", "a GB/T 2260 code or a town key of data/places/places.yaml"
+                    "body.place",
+                    "a GB/T 2260 code, a 9-digit township code or a town key of "
+                    "data/places/places.yaml",
                 ),
                 "",
                 span(unit),
             )
-            rules["body"] = "unit-field" if item and item.unit else entry.rule
+            if mention is not None:
+                rules["body"] = "mention:unit-before-quote"
+                if mention.resolve_rule:
+                    rules["body"] += f" ({mention.resolve_rule})"
+            else:
+                rules["body"] = "unit-field" if item and item.unit else entry.rule
             rules["body.type"] = res.rules[0]
             if res.place:
                 rules["body.place"] = ", ".join(res.rules[1:])
@@ -281,6 +363,9 @@ class Assembler:
             regions.append((item.practice.start, item.practice.end))
         if item and item.reason:
             regions.append((item.reason.start, item.reason.end))
+        if mention is not None:
+            regions += [(r.start, r.end) for r in mention.regions[1:] if r]
+        category, inferred = self._category(case, regions, rules, fill)
         start_year = None
         if item and item.practice:
             start_year = find_start_year(t.norm, item.practice.start, item.practice.end)
@@ -293,28 +378,41 @@ class Assembler:
                 heading = t.text[m.heading.start : m.heading.end]
                 measures.append(Measure(m.n, heading, "", span(m.span)))
                 rules[f"measures[{m.n - 1}]"] = m.rule
+        elif partial:
+            measures = []  # the text gives none, and the evidence level says so
         else:
-            why = "the notice has no item block for this case" if not item else "no 主要做法"
-            unknown("measures", f"the measures (主要做法): {why}")
+            unknown("measures", "the measures (主要做法): no 主要做法")
         if item and item.reason:
             rules["selection_reason"] = "reason-field"
         tags = self.tagger.claims(t, regions)
         for i, tag in enumerate(tags["mechanisms"]):
             rules[f"mechanisms[{i}]"] = tag.rule
-        mechanisms = [Claim(tag.concept, span(tag)) for tag in tags["mechanisms"]] or unknown(
-            "mechanisms", "at least one mechanism id of data/vocab/mechanisms.ttl, with a quote"
-        )
-        for kind in ("actors", "problems", "platforms"):
+        mechanisms = [Claim(tag.concept, span(tag)) for tag in tags["mechanisms"]]
+        if not mechanisms and not partial:
+            mechanisms = unknown(
+                "mechanisms", "at least one mechanism id of data/vocab/mechanisms.ttl, with a quote"
+            )
+        actors = []
+        for i, tag in enumerate(tags["actors"]):
+            role, rule = attendance_role(t.norm, tag, regions)
+            rules[f"actors[{i}]"] = rule or tag.rule
+            actors.append(Claim(tag.concept, span(tag), role or tag.role))
+        for kind in ("problems", "platforms"):
             rules.update({f"{kind}[{i}]": tag.rule for i, tag in enumerate(tags[kind])})
         quantities = []
         for lo, hi in regions:
             for q in find_quantities(t.norm, lo, hi):
                 rules[f"quantities[{len(quantities)}]"] = q.rule
                 quantities.append(QuantityClaim(q.value, q.unit, q.what, "", q.year, span(q)))
+        if own_batch and batch_id == PLACEHOLDER:
+            unknown("batch", "the batch id (gd-bN) the text gives for this case")
+        elif own_batch and mention is not None:
+            rules["batch"] = mention.batch_rule
+        cid = self.case_id(case, batch_id, body)
         record = Case(
             id=cid,
             source=source_id,
-            item=case.number,
+            item=None if mention is not None else case.number,
             category=category,
             title=title,
             title_en=title_en,
@@ -324,20 +422,25 @@ class Assembler:
             selection_reason=span(item.reason) if item and item.reason else None,
             start_year=start_year.year if start_year else None,
             start_year_span=span(start_year) if start_year else None,
-            actors=[Claim(tag.concept, span(tag), tag.role) for tag in tags["actors"]],
+            actors=actors,
             problems=[ProblemClaim(tag.label, "", span(tag)) for tag in tags["problems"]],
             platforms=[
                 PlatformClaim(tag.name, "", tag.concept, span(tag)) for tag in tags["platforms"]
             ],
             quantities=quantities,
+            batch=batch_id if own_batch else None,
+            evidence=evidence,
+            category_inferred=inferred,
         )
+        anchor = item.marker.start if item else (entry.unit.start if entry else unit.start)
         meta: dict[str, Any] = {
             "case": cid,
             "source": source_id,
-            "notice_line": self.line(item.marker.start if item else entry.unit.start),
+            "notice_line": self.line(anchor),
+            "evidence": evidence,
             "truncated": bool(item and item.truncated),
             "truncation": list(item.truncation) if item else [],
-            "intro_only": item is None,
+            "intro_only": evidence == INTRO_ONLY,
             "conflicts": list(case.conflicts),
             "placeholders": [f"{k}: {v}" for k, v in fill.items()],
             "new_places": new_places,
@@ -347,4 +450,26 @@ class Assembler:
         }
         comments = {k: f"rule: {v}" for k, v in rules.items() if k != "item"}
         comments.update({k: f"fill: {v}" for k, v in fill.items()})
+        if inferred is not None:
+            comments["category_inferred"] = "rule: no section heading; check the category"
         return DraftCase(record, comments, meta)
+
+
+_INVITED = re.compile(r"邀请[^。;,!?]{0,30}?(?:列席|参加|出席|参与)")
+
+
+def attendance_role(norm: str, tag: Tag, regions: list[tuple[int, int]]) -> tuple[str, str]:
+    """`participates` for an actor invited to sit in (邀请…列席/参加): being invited to a
+    meeting is not being supervised. ("", "") when the cue is absent."""
+    for lo, hi in regions:
+        if not lo <= tag.start < hi:
+            continue
+        clause = tag.start
+        while clause > lo and norm[clause - 1] not in "。;,!?":
+            clause -= 1
+        end = tag.end
+        while end < hi and norm[end] not in "。;,!?":
+            end += 1
+        if _INVITED.search(norm, clause, end):
+            return "participates", "role-cue:邀请…列席"
+    return "", ""

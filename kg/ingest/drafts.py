@@ -19,6 +19,7 @@ draft files.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -28,9 +29,10 @@ from kg.core.layout import Project
 from kg.core.namespaces import MECH
 from kg.core.textio import atomic_write_bytes, atomic_write_many
 from kg.core.yamlstrict import load_yaml
+from kg.ingest.merge import check_merge
 from kg.ingest.report import FileChange
 from kg.records.load import load_case, placeholders_in
-from kg.records.schema import PLACEHOLDER, KnownIds
+from kg.records.schema import PLACEHOLDER, Case, KnownIds
 from kg.records.write import render, render_case
 from kg.sources.documents import Source, load_source, load_sources
 from kg.sources.places import Gazetteer
@@ -177,15 +179,24 @@ def accept_drafts(
     problems: list[Problem] = []
     drafted_sources: dict[str, Path] = {}
     texts = {sid: s.text for sid, s in sources.items()}
-    batches = {sid: s.batch.id for sid, s in sources.items()}
+    batches = {sid: s.batch.id if s.batch else "" for sid, s in sources.items()}
+    further = {b.id for s in sources.values() for b in s.batches}
+    failed: set[str] = set()  # sources whose drafted metadata is refused: said once
     for path in chosen.values():
         data = load_yaml(path)
         sid = data.get("source") if isinstance(data, dict) else None
-        if not isinstance(sid, str) or sid in batches or sid in drafted_sources:
-            continue
         meta = path.parent / f"{sid}{SOURCE_DRAFT}"
+        if not meta.is_file() and isinstance(data, dict):
+            others = [
+                o.get("source") for o in data.get("other_sources") or [] if isinstance(o, dict)
+            ]
+            sid = next((o for o in others if o not in batches), sid)
+            meta = path.parent / f"{sid}{SOURCE_DRAFT}"
+        if not isinstance(sid, str) or sid in batches or sid in drafted_sources or sid in failed:
+            continue
         if not meta.is_file():
             continue
+        failed.add(sid)
         todo = placeholders_in(load_yaml(meta))
         if todo:
             problems.append(
@@ -210,15 +221,44 @@ def accept_drafts(
         except KgError as exc:
             problems += exc.problems
             continue
+        failed.discard(sid)
         drafted_sources[sid] = meta
         texts[sid] = source.text
-        batches[sid] = source.batch.id
+        batches[sid] = source.batch.id if source.batch else ""
+        further |= {b.id for b in source.batches}
     known = KnownIds.of(
-        batches, vocab, Gazetteer(project.places).keys(), replacements(vocab_graph, str(MECH))
+        batches,
+        vocab,
+        Gazetteer(project.places).keys(),
+        replacements(vocab_graph, str(MECH)),
+        frozenset(further),
     )
     rendered: list[tuple[Path, bytes]] = []
     for case_id, path in chosen.items():
+        data = load_yaml(path)
+        source_refused = isinstance(data, dict) and (
+            data.get("source") in failed
+            or any(
+                isinstance(o, dict) and o.get("source") in failed
+                for o in data.get("other_sources") or []
+            )
+        )
+        merge = _merge_target(path, case_id)
         for existing in (cases_dir / f"{case_id}.yaml", cases_dir / f"{case_id}.yml"):
+            if existing.exists() and merge and source_refused:
+                break
+            if existing.exists() and merge:
+                try:
+                    draft_case, curated = load_case(path, known), load_case(existing, known)
+                except KgError as exc:
+                    problems += exc.problems
+                    break
+                if why := check_merge(draft_case, curated):
+                    problems.append(Problem(str(path), f"merge proposal refused: {why}"))
+                    break
+                problems += _quote_problems(path, draft_case, texts)
+                rendered.append((existing, render_case(draft_case).encode("utf-8")))
+                break
             if existing.exists():
                 problems.append(
                     Problem(
@@ -242,25 +282,14 @@ def accept_drafts(
                     )
                 )
                 continue
+            if source_refused:
+                continue  # its source's metadata is refused above, once
             try:
                 case = load_case(path, known)
             except KgError as exc:
                 problems += exc.problems
                 continue
-            text = texts.get(case.source, "")
-            for span in case.spans():
-                if text[span.start : span.end] != span.quote:
-                    problems.append(
-                        Problem(
-                            str(path),
-                            f"quote does not match the source at [{span.start}, {span.end}): "
-                            f"{span.quote[:30]!r}",
-                            span.field,
-                            span.line,
-                            "copy the quote and offsets from the source text again",
-                        )
-                    )
-                    break
+            problems += _quote_problems(path, case, texts)
             rendered.append((cases_dir / f"{case_id}.yaml", render_case(case).encode("utf-8")))
     if problems:
         raise KgError(problems)
@@ -278,6 +307,34 @@ def accept_drafts(
     return written
 
 
+def _merge_target(path: Path, case_id: str) -> bool:
+    """Whether the draft at `path` is a merge proposal for the curated record `case_id`."""
+    meta = path.with_name(case_id + DRAFT_META)
+    data = load_yaml(meta) if meta.is_file() else None
+    return isinstance(data, dict) and data.get("merge_into") == case_id
+
+
+def _quote_problems(path: Path, case: Case, texts: dict[str, str]) -> list[Problem]:
+    """The first quote of each source that does not match that source's text."""
+    out = []
+    for sid, spans in case.spans_by_source().items():
+        text = texts.get(sid, "")
+        for span in spans:
+            if text[span.start : span.end] != span.quote:
+                out.append(
+                    Problem(
+                        str(path),
+                        f"quote does not match the source {sid} at [{span.start}, {span.end}): "
+                        f"{span.quote[:30]!r}",
+                        span.field,
+                        span.line,
+                        "copy the quote and offsets from the source text again",
+                    )
+                )
+                break
+    return out
+
+
 def _tidy(folders: set[Path], accepted_sources: set[str]) -> None:
     """Forget accepted files in the manifests; remove folders with nothing left."""
     for folder in sorted(folders):
@@ -293,3 +350,23 @@ def _tidy(folders: set[Path], accepted_sources: set[str]) -> None:
             files = data.get("files", {}) if isinstance(data, dict) else {}
             kept = {str(k): str(v) for k, v in files.items() if (folder / str(k)).exists()}
             atomic_write_bytes(manifest, manifest_bytes(kept))
+
+
+# -- Status --
+
+_TODO_LINE = re.compile(rf"^\s*(?:- )?(?P<key>[\w.\[\]]+)?:?\s*{PLACEHOLDER}(?:\s|$)")
+
+
+def draft_status(root: Path, drafts_dir: Path | None = None) -> list[str]:
+    """Every placeholder still left in the drafts, once each, as `file:line: text` (the
+    line to edit, with its `# fill:` comment); read from the files as they are now, so a
+    placeholder the curator has filled is gone."""
+    drafts_dir = drafts_dir or Project(root).drafts
+    out = []
+    for path in sorted(drafts_dir.glob("*/*.yaml")) if drafts_dir.is_dir() else []:
+        if path.name.endswith(DRAFT_META) or path.name == MANIFEST:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if _TODO_LINE.match(line):
+                out.append(f"{path}:{number}: {line.strip()}")
+    return out

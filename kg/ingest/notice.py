@@ -1,4 +1,4 @@
-"""The layout of an innovation-case notice: intro, section headings and item blocks.
+"""The layout of an official notice (and its reposts): intro, section headings, item blocks.
 
 A notice has an intro (batch ordinal 第N届, the approving meeting, often a list of
 单位“标题” pairs ending in 等N个项目), section headings (一、监督工作方面) and items:
@@ -6,9 +6,10 @@ A notice has an intro (batch ordinal 第N届, the approving meeting, often a lis
     项目一:标题 / 申报单位:... / 主要做法:一是...二是... / 入选理由:...
 
 The parser works on the normalised copy (`NoticeText.norm`) and returns spans into the
-original text. It tolerates page noise (menus, 字体:大|中|小, share buttons), items
-written on one line or many, Chinese or Arabic item numbers, missing fields, and texts
-cut off mid-item (the last item is then flagged, never dropped).
+original text. It tolerates page noise (marked by `kg.ingest.page.Page`), items written
+on one line or many, Chinese or Arabic item numbers, missing fields, and texts cut off
+mid-item (the last item is then flagged, never dropped). Other genres (news, commentary)
+are read by `kg.ingest.mentions`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kg.core.errors import KgError, Problem
+from kg.ingest.batches import batch_mentions, year_of_batch
+from kg.ingest.page import Page, PageMeta, TextSpan, boundary
 from kg.ingest.text import NoticeText
 from kg.ingest.units import BODY_SUFFIXES, PlaceIndex, cn_int, cn_ordinal
 
@@ -36,31 +39,11 @@ _SECTION = re.compile(
     r"(?:[一二三四五六七八九十]+\s*[、.]|\(\s*[一二三四五六七八九十]+\s*\))\s*(?P<name>[^。,;:!?]{2,20})$"
 )
 _COUNT = re.compile(rf"等\s*(?P<num>{_NUM})\s*个(?:创新)?(?:项目|案例)")
-_ORDINAL = re.compile(r"第(?P<num>[〇一二三四五六七八九十]+|\d+)届")
-_LABEL = re.compile(
-    r"第(?:[〇一二三四五六七八九十]+|\d+)届[^,;。!?:“”\"《》\s]{2,30}?(?:创新案例|案例|项目)"
-)
 _NOTICE = re.compile(r"《(?P<title>[^《》]{2,80}?通知)》")
 _NOTICE_LINE = re.compile(
     r"(?P<body>[^,;。!?:《》\s]{2,30}?)?(?P<title>关于[^,;。!?:《》\s]{2,60}?的通知)$"
 )
-_DATE_LINE = re.compile(r"\s*((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?\s*$")
 _ISSUE = re.compile(r"(?:印发|下发|发布|公布|发出)《")
-_YEAR_OF_BATCH = re.compile(r"((?:19|20)\d\d)年[^。]{0,20}?第(?:[〇一二三四五六七八九十]+|\d+)届")
-_DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_PUBLISHER = re.compile(r"来源\s*:\s*([^\s|]+)")
-_NOISE = [
-    re.compile(r"字体\s*:?\s*[\[【]?\s*大\s*\|?\s*中\s*\|?\s*小"),
-    re.compile(r"扫一扫|分享到|分享至|打印本页|关闭窗口|返回顶部|【打印】|【关闭】|\[打印\]"),
-    re.compile(
-        r"^\s*[\[【]?(?:来源|发布时间|发布日期|浏览次数|阅读次数|点击数|访问量|责任编辑)\s*:"
-    ),
-    re.compile(r"^\s*(?:当前位置|您当前的位置|您的位置|所在位置)\s*:"),
-    re.compile(r"^\s*(?:上一篇|下一篇|相关阅读|相关新闻|编辑|审核|校对)\s*:"),
-    re.compile(r"^\s*(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}\s+来源\s*:\s*\S{1,20}\s*$"),
-]
-_MENU_SPLIT = re.compile(r"\s*[|>›»·/]\s*|\s{2,}|\s")
-_MENU_WORDS = ("首页", "网站首页", "联系我们", "新闻中心", "English", "登录", "注册")
 _SENTENCE_END = "。!?;”’\"')…"
 _CLAUSE_SEP = ",;:、"
 _SUFFIX_AT_END = re.compile(
@@ -68,20 +51,11 @@ _SUFFIX_AT_END = re.compile(
 )
 _SUFFIX_ANY = re.compile("|".join(map(re.escape, sorted(BODY_SUFFIXES, key=len, reverse=True))))
 _STREET_TAIL = re.compile(r"[\u4e00-\u9fff]{1,8}?街道(?:人大)?(?:工作委员会|工委)")
-_LEAD_VERBS = re.compile(r"^(?:经研究|研究|决定|确定|明确|同意|认定|评选|命名|包括|其中|以及)+")
+_LEAD_VERBS = re.compile(
+    r"^(?:经研究|研究|决定|确定|明确|同意|认定|评选|命名|包括|其中|以及|和|及|与)+"
+)
 _LIST_VERBS = re.compile(r"(?:确定|明确|同意|认定|评选出|评选|命名|将|把)")
 Marker = Callable[[int], str]  # measure number -> its marker: 1 -> 一是
-
-
-@dataclass(frozen=True)
-class TextSpan:
-    """[start, end) offsets into the notice (the quote, `records.schema.Span`, comes later)."""
-
-    start: int
-    end: int
-
-    def __bool__(self) -> bool:
-        return self.end > self.start
 
 
 @dataclass
@@ -140,14 +114,10 @@ class Intro:
     span: TextSpan
     lists: list[IntroList] = field(default_factory=list)
     ordinal: tuple[int, TextSpan] | None = None
-    label: TextSpan | None = None
     year: tuple[int, TextSpan] | None = None
     notice_title: TextSpan | None = None
     title: TextSpan | None = None  # 省人大常委会办公厅印发《...通知》
-    headline: TextSpan | None = None  # a short first line: the repost's headline
     issuing_body: TextSpan | None = None
-    publisher: str | None = None
-    date: str | None = None
 
     @property
     def primary(self) -> IntroList | None:
@@ -158,35 +128,16 @@ class Intro:
 
 @dataclass
 class Notice:
+    """A parsed text: what the page says about itself, the intro, sections and items."""
+
     text: NoticeText
+    meta: PageMeta
     intro: Intro
     sections: list[Section]
     items: list[ItemBlock]
     noise_lines: list[int]
     warnings: list[tuple[int | None, str]]  # (line, message)
-
-
-def _is_noise(line: str) -> bool:
-    text = line.strip()
-    if not text:
-        return False
-    if any(p.search(text) for p in _NOISE):
-        return True
-    if any(ch in text for ch in "。,;:") or _ITEM.match(text) or _FIELD.match(text):
-        return False
-    tokens = [t for t in _MENU_SPLIT.split(text) if t]
-    separators = any(ch in text for ch in "|>›»")
-    if len(tokens) >= 3 and all(len(t) <= 8 for t in tokens):
-        return separators or len(tokens) >= 5 or any(t in _MENU_WORDS for t in tokens)
-    return text in _MENU_WORDS
-
-
-def _boundary(norm: str, pos: int, lo: int = 0) -> bool:
-    """True when a marker at `pos` starts a line, a sentence or follows a space."""
-    if pos <= lo:
-        return True
-    prev = norm[pos - 1]
-    return prev.isspace() or prev in '。;!?”"):'
+    page: Page | None = None
 
 
 class Parser:
@@ -194,19 +145,17 @@ class Parser:
 
     def __init__(
         self,
-        notice: NoticeText,
+        page: Page,
         places: PlaceIndex,
         category_of: Callable[[str], str | None],
     ):
-        self.t = notice
-        self.norm = notice.norm
+        self.page = page
+        self.t = page.t
+        self.norm = page.norm
         self.places = places
         self.category_of = category_of
         self.warnings: list[tuple[int | None, str]] = []
-        self.noise = [_is_noise(notice.norm[ln.start : ln.end]) for ln in notice.lines]
-        self.noise_starts = [
-            ln.start for ln, noisy in zip(notice.lines, self.noise, strict=True) if noisy
-        ]
+        self.noise = page.noise
 
     def warn(self, offset: int | None, message: str) -> None:
         self.warnings.append((self.t.line_of(offset) if offset is not None else None, message))
@@ -214,11 +163,7 @@ class Parser:
     # -- helpers --
 
     def _cut_at_noise(self, start: int, end: int) -> int:
-        """`end`, or the start of the first noise line inside [start, end)."""
-        for pos in self.noise_starts:
-            if start < pos < end:
-                return pos
-        return end
+        return self.page.cut_at_noise(start, end)
 
     def _line_end(self, pos: int) -> int:
         return self.t.lines[self.t.line_of(pos) - 1].end
@@ -257,7 +202,7 @@ class Parser:
             at_line_start = not self.norm[line.start : m.start()].strip()
             if m.group("sep") is None and not at_line_start:
                 continue
-            if not (at_line_start or _boundary(self.norm, m.start())):
+            if not (at_line_start or boundary(self.norm, m.start())):
                 continue
             if self.noise[line.number - 1]:
                 continue
@@ -306,7 +251,7 @@ class Parser:
     def _fields(self, item: ItemBlock, start: int, end: int) -> None:
         found: list[tuple[str, re.Match]] = []
         for m in _FIELD.finditer(self.norm, start, end):
-            if not _boundary(self.norm, m.start(), start):
+            if not boundary(self.norm, m.start(), start):
                 continue
             kind = FIELD_KIND[m.group("name")]
             if any(k == kind for k, _ in found):
@@ -358,7 +303,7 @@ class Parser:
         while True:
             token = marker(k)
             at = self.norm.find(token, pos, span.end)
-            while at != -1 and not _boundary(self.norm, at, span.start):
+            while at != -1 and not boundary(self.norm, at, span.start):
                 at = self.norm.find(token, at + 1, span.end)
             if at == -1:
                 break
@@ -432,50 +377,25 @@ class Parser:
     # -- intro --
 
     def intro(self, end: int) -> Intro:
+        """The intro: the notice's title and issuer, the batch, the lists of cases."""
         intro = Intro(TextSpan(0, end))
         norm = self.norm
-        for ln, noisy in zip(self.t.lines, self.noise, strict=True):
-            if not noisy:
-                continue
-            line = norm[ln.start : ln.end]
-            if intro.publisher is None and (m := _PUBLISHER.search(line)):
-                intro.publisher = self.t.text[ln.start + m.start(1) : ln.start + m.end(1)]
-            if intro.date is None and (m := _DATE.search(line)):
-                y, mo, d = (int(g) for g in m.groups())
-                if 1 <= mo <= 12 and 1 <= d <= 31:
-                    intro.date = f"{y:04d}-{mo:02d}-{d:02d}"
-        content = [
-            (ln.start, min(ln.end, end))
-            for ln, noisy in zip(self.t.lines, self.noise, strict=True)
-            if not noisy and ln.start < end
-        ]
-        if content:
-            a, b = self.t.strip(*content[0])
-            line = norm[a:b]
-            if (
-                4 <= b - a <= 60
-                and not any(ch in line for ch in "。,;:")
-                and not _COUNT.search(line)
-            ):
-                intro.headline = TextSpan(a, b)
-        for start, stop in content:
-            if intro.date is None and (m := _DATE_LINE.match(norm, start, stop)):
-                y, mo, d = (int(g) for g in m.groups())
-                if 1 <= mo <= 12 and 1 <= d <= 31:
-                    intro.date = f"{y:04d}-{mo:02d}-{d:02d}"
+        content = [p for p in self.page.paragraphs() if p.start < end]
+        content = [TextSpan(p.start, min(p.end, end)) for p in content]
+        for span in content:
             if intro.notice_title is None:
-                a, b = self.t.strip(start, stop)
+                a, b = span.start, span.end
                 if (m := _NOTICE_LINE.match(norm, a, b)) and m.end() == b:
                     intro.notice_title = TextSpan(m.start("title"), m.end("title"))
                     intro.title = TextSpan(a, b)
                     if m.group("body"):
                         intro.issuing_body = TextSpan(m.start("body"), m.end("body"))
-        if m := _ORDINAL.search(norm, 0, end) or _ORDINAL.search(norm):
-            intro.ordinal = (cn_int(m.group("num")), TextSpan(m.start(), m.end()))
-        if m := _LABEL.search(norm, 0, end) or _LABEL.search(norm):
-            intro.label = TextSpan(m.start(), m.end())
-        if m := _YEAR_OF_BATCH.search(norm, 0, end):
-            intro.year = (int(m.group(1)), TextSpan(m.start(1), m.end(1) + 1))
+        regions = self.page.paragraphs()
+        mentions = batch_mentions(norm, content) or batch_mentions(norm, regions)
+        if mentions:
+            first = mentions[0]
+            intro.ordinal = (first.ordinal, first.span)
+            intro.year = year_of_batch(norm, regions, first.ordinal)
         if intro.notice_title is None and (m := _NOTICE.search(norm, 0, end)):
             intro.notice_title = TextSpan(m.start("title"), m.end("title"))
             issue = _ISSUE.search(norm, max(0, m.start() - 4), m.start() + 1)
@@ -485,10 +405,10 @@ class Parser:
                     clause -= 1
                 intro.title = self._span(clause, m.end())
                 intro.issuing_body = self._span(clause, issue.start())
-        for start, stop in content:
-            sentence_start = start
-            for pos in range(start, stop + 1):
-                if pos == stop or norm[pos] in "。!?":
+        for span in content:
+            sentence_start = span.start
+            for pos in range(span.start, span.end + 1):
+                if pos == span.end or norm[pos] in "。!?":
                     self._intro_sentence(intro, sentence_start, pos)
                     sentence_start = pos + 1
         return intro
@@ -594,5 +514,13 @@ class Parser:
         items = self.items(sections)
         starts = [it.marker.start for it in items] + [s.span.start for s in sections]
         intro = self.intro(min(starts) if starts else len(self.norm))
-        noise = [ln.number for ln, noisy in zip(self.t.lines, self.noise, strict=True) if noisy]
-        return Notice(self.t, intro, sections, items, noise, self.warnings)
+        return Notice(
+            self.t,
+            self.page.meta(),
+            intro,
+            sections,
+            items,
+            self.page.noise_lines,
+            self.warnings,
+            self.page,
+        )

@@ -79,6 +79,11 @@ class IngestReport:
     source_meta: dict[str, Any] = field(default_factory=dict)
     noise_lines: list[int] = field(default_factory=list)  # skipped as page noise
     written: bool = False
+    genre: str = ""
+    genre_reason: str = ""
+    merge: str = ""  # the one merge proposal for cases already recorded ("" if none)
+    merged: list[str] = field(default_factory=list)  # ids the merge proposal covers
+    already_recorded: list[str] = field(default_factory=list)  # ids listing this text already
 
     @property
     def truncated(self) -> list[str]:
@@ -103,10 +108,14 @@ class IngestReport:
             f"{self.notice}: {len(self.cases)} draft case(s) of batch {self.batch_id}, "
             f"source {self.source_id}" + (" (Traditional Chinese)" if self.traditional else "")
         ]
+        if self.genre:
+            lines.append(f"genre: {self.genre} ({self.genre_reason})")
         for case in self.cases:
             flags = [
                 "truncated" if case.truncated else "",
                 "intro only" if case.meta["intro_only"] else "",
+                "news mention" if case.meta.get("evidence") == "news-mention" else "",
+                "category inferred" if case.case.category_inferred else "",
                 f"{len(case.conflicts)} conflict(s)" if case.conflicts else "",
                 f"{len(case.placeholders)} field(s) to fill" if case.placeholders else "",
             ]
@@ -117,6 +126,10 @@ class IngestReport:
             if problems:
                 lines.append(f"{heading}:")
                 lines += [f"  {p.render(style)}".replace("\n", "\n  ") for p in problems]
+        if self.merge:
+            lines.append(f"merge proposal: {self.merge}")
+        if self.already_recorded:
+            lines.append(f"already recorded with this source: {', '.join(self.already_recorded)}")
         if self.noise_lines:
             lines.append(
                 "skipped as page noise (menus, 字体, share buttons): line(s) "

@@ -259,7 +259,8 @@ def province_slug(code: str) -> str:
 
 @dataclass(frozen=True)
 class NewPlace:
-    """A town or street the curated places lack: the curator adds it to places.yaml."""
+    """A town or street neither places.yaml nor the township table has: the curator adds
+    it to places.yaml under its pinyin key."""
 
     key: str
     name: str
@@ -301,24 +302,31 @@ def _under(code: str, parent: str) -> bool:
 
 
 def town_slug(name: str) -> str:
-    """A stable ASCII key part for a town name: its code points (沙头 → u6c99-u5934).
+    """A readable ASCII key part for a town the township table lacks: its pinyin without
+    tones (新铺 → xinpu), letters and digits kept, anything else dropped."""
+    from pypinyin import lazy_pinyin
 
-    A curator may rename the key to pinyin in places.yaml and in the draft.
-    """
-    return "-".join(f"u{ord(ch):04x}" for ch in name)
+    parts = [p.lower() for p in lazy_pinyin(name, errors=lambda chars: list(chars))]
+    slug = "".join(ch for ch in "".join(parts) if ch.isascii() and ch.isalnum())
+    return slug or "town"
 
 
 class PlaceIndex:
-    """Division names of the GB/T 2260 table and the curated towns, for resolving units.
+    """Division names of the GB/T 2260 table and the towns (township table and curated),
+    for resolving units.
 
     Full names (佛山市, 禅城区) are matched first; short names (佛山, 禅城) only count
     when nothing longer matches, never right before 镇/乡/街道, and only inside the
-    notice's province.
+    notice's province. Town names repeat across counties: a town is looked up inside its
+    county, or by a name unique in the table.
     """
 
     def __init__(self, table: dict[str, tuple], towns: dict[str, Place]):
         self.table = table
         self.towns = towns
+        self.towns_by_name: dict[str, list[str]] = {}
+        for key, place in sorted(towns.items()):
+            self.towns_by_name.setdefault(place.name, []).append(key)
         self.by_name: dict[str, list[str]] = {}
         self.short: dict[str, list[str]] = {}
         for code, row in sorted(table.items()):
@@ -429,15 +437,24 @@ def resolve_unit(unit: str, index: PlaceIndex, province: str | None) -> UnitReso
             return result
         kind = {"街道办事处": "street", "街道": "street", "乡": "township", "民族乡": "township"}
         kind_of = kind.get(town_match.group(1), "town")
-        curated = [
+        name = tail.removesuffix("办事处")
+        found = [
             key
-            for key, place in sorted(index.towns.items())
-            if place.name == tail and (county is None or place.parent == county)
+            for key in index.towns_by_name.get(name, [])
+            if county is None or index.towns[key].parent == county
         ]
-        if len(curated) == 1:
-            result.place = curated[0]
-            result.rules.append("curated-town")
-            result.province = index.towns[curated[0]].parent[:2] + "0000"
+        if county is None and province:
+            found = [k for k in found if index.towns[k].parent[:2] == province[:2]] or found
+        if len(found) == 1:
+            town = index.towns[found[0]]
+            result.place = found[0]
+            result.rules.append("curated-town" if town.origin == "curated" else "town-table")
+            result.province = town.parent[:2] + "0000"
+            return result
+        if len(found) > 1:
+            names = ", ".join(f"{k} ({index.towns[k].parent})" for k in found)
+            result.warnings.append(f"{unit!r}: {tail!r} is the name of several towns: {names}")
+            result.ambiguous = True
             return result
         if county is None:
             result.warnings.append(f"{unit!r}: the county of {tail!r} is not named or not found")

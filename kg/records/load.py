@@ -16,18 +16,23 @@ from kg.core.yamlstrict import load_yaml
 from kg.records.schema import (
     ACTOR_ROLES,
     BODY_TYPES,
+    EVIDENCE_LEVELS,
+    FULL,
     PLACEHOLDER,
     QUALIFIERS,
     UNITS,
     BodyRef,
     Case,
+    CategoryInference,
     Claim,
     KnownIds,
     Measure,
+    OtherSource,
     PlatformClaim,
     ProblemClaim,
     QuantityClaim,
     Span,
+    case_ids,
 )
 
 
@@ -79,19 +84,56 @@ def _quantity(q: Fields) -> QuantityClaim:
     )
 
 
+def _batch_of(f: Fields, source: str, known: KnownIds) -> str:
+    """The case's batch: its own `batch:` field, else its source's batch."""
+    if f.has("batch"):
+        batch = f.slug("batch")
+        if batch not in known.batch_ids():
+            f.fail(
+                "batch",
+                f"unknown batch {batch!r}",
+                suggest(batch, known.batch_ids())
+                or "use the batch id of a source's metadata (batch.id or batches[].id)",
+            )
+        return batch
+    f.get("batch", None)
+    batch = known.sources[source]
+    if not batch:
+        f.fail(
+            "batch",
+            f"the source {source!r} names no single batch, so the record must",
+            "add `batch: gd-bN` (the batch the text gives for this case)",
+        )
+    return batch
+
+
+def _other_source(o: Fields, primary: str, known: KnownIds) -> OtherSource:
+    source = o.choice("source", known.sources)
+    if source == primary:
+        o.fail("source", f"{source!r} is the record's own source", "list other sources only")
+    item = o.integer("item", None, minimum=1)
+    evidence = o.choice("evidence", EVIDENCE_LEVELS)
+    t = o.sub("title")
+    title = _span(t)
+    t.done()
+    body = None
+    if o.has("body"):
+        b = o.sub("body")
+        body = _span(b)
+        b.done()
+    else:
+        o.get("body", None)
+    return OtherSource(source, evidence, title, body, item)
+
+
 def load_case(path: Path, known: KnownIds) -> Case:
     """Read one case record; a `KgError` names the file, line and field on any problem."""
     f = Fields(load_yaml(path), str(path))
     case_id = f.slug("id")
     source = f.choice("source", known.sources)
-    item = f.integer("item", minimum=1)
-    expected_id = f"{known.sources[source]}-{item:02d}"
-    if case_id != expected_id:
-        f.fail(
-            "id",
-            f"id {case_id!r} does not match batch and item: expected {expected_id!r}",
-            "the id is {batch id}-{item, two digits}",
-        )
+    batch = _batch_of(f, source, known)
+    item = f.integer("item", None, minimum=1)
+    evidence = f.choice("evidence", EVIDENCE_LEVELS, FULL)
     if path.stem != case_id:
         f.fail(
             "id",
@@ -99,6 +141,13 @@ def load_case(path: Path, known: KnownIds) -> Case:
             f"rename the file to {case_id}.yaml",
         )
     category = _vocab_id(f, "category", known.categories, "category", "data/vocab/categories.ttl")
+    inferred = None
+    if f.has("category_inferred"):
+        c = f.sub("category_inferred")
+        inferred = CategoryInference(c.text("rule"), _span(c))
+        c.done()
+    else:
+        f.get("category_inferred", None)
 
     t = f.sub("title")
     title, title_en = _span(t), t.text("en")
@@ -112,10 +161,21 @@ def load_case(path: Path, known: KnownIds) -> Case:
             "place",
             f"unknown place {place!r}",
             suggest(place, known.places)
-            or "use a GB/T 2260 code (quoted) or a town key from data/places/places.yaml",
+            or "use a GB/T 2260 code (quoted), a 9-digit township code (quoted) or a town key "
+            "from data/places/places.yaml",
         )
     body = BodyRef(body.type, place, body.en, body.span)
     b.done()
+    expected = case_ids(batch, item, place, body.type)
+    if case_id not in expected:
+        f.fail(
+            "id",
+            f"id {case_id!r} does not match batch, item and body: expected "
+            + " or ".join(repr(e) for e in expected),
+            "the id is {batch id}-{item, two digits}, or {batch id}-{body key} for a case "
+            "whose text gives no item number",
+        )
+    partial = evidence != FULL
 
     start_year = start_year_span = None
     if f.has("start_year"):
@@ -126,7 +186,7 @@ def load_case(path: Path, known: KnownIds) -> Case:
         f.get("start_year", None)
 
     measures = []
-    for m in f.items("measures"):
+    for m in f.items("measures", required=not partial):
         heading = m.text("heading")
         measure = Measure(m.integer("n", minimum=1), heading, m.text("heading_en", ""), _span(m))
         if heading not in measure.span.quote:
@@ -145,7 +205,7 @@ def load_case(path: Path, known: KnownIds) -> Case:
         f.get("selection_reason", None)
 
     mechanisms = []
-    for m in f.items("mechanisms"):
+    for m in f.items("mechanisms", required=not partial):
         if m.has("id") and m.get("id") in known.replaced:
             new = known.replaced[m.get("id")]
             m.fail(
@@ -180,6 +240,14 @@ def load_case(path: Path, known: KnownIds) -> Case:
     for q in f.items("quantities", required=False):
         quantities.append(_quantity(q))
         q.done()
+
+    others: list[OtherSource] = []
+    for o in f.items("other_sources", required=False):
+        other = _other_source(o, source, known)
+        if any(x.source == other.source for x in others):
+            o.fail("source", f"{other.source!r} is listed twice", "merge the two entries")
+        others.append(other)
+        o.done()
     f.done()
     return Case(
         id=case_id,
@@ -200,6 +268,10 @@ def load_case(path: Path, known: KnownIds) -> Case:
         problems=problems,
         platforms=platforms,
         quantities=quantities,
+        batch=batch if f.has("batch") else None,
+        evidence=evidence,
+        category_inferred=inferred,
+        other_sources=others,
     )
 
 
@@ -207,7 +279,7 @@ def load_cases(folder: Path, known: KnownIds) -> list[Case]:
     """Every record in `folder`, sorted by id; all files' problems are reported together."""
     cases: list[Case] = []
     problems: list[Problem] = []
-    seen: dict[tuple[str, int], str] = {}
+    seen: dict[tuple[str, int | str], str] = {}
     paths = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
     for path in paths:
         try:
@@ -215,7 +287,7 @@ def load_cases(folder: Path, known: KnownIds) -> list[Case]:
         except KgError as exc:
             problems += exc.problems
             continue
-        key = (case.source, case.item)
+        key = (case.source, case.item if case.item is not None else case.id)
         if key in seen:
             problems.append(
                 Problem(

@@ -11,6 +11,13 @@ Values not known yet: a draft written by `kg ingest` may lack a value the format
 file, with a `# fill:` comment saying what to write; `kg ingest --accept` refuses a draft
 that still holds one. A record read by `load_case` is complete: no required field is None.
 Optional text fields (`en`, `heading_en`, `what_en`) are "" when absent.
+
+What a record rests on is its `evidence` level: the full item block of a notice
+(`full`), a list that only names the case (`intro-only`), news or commentary that
+describes it in prose (`news-mention`), or a text cut off inside it (`truncated`). Only a
+`full` record must have measures and mechanisms; the others hold what their text says and
+nothing more. A case named by several texts has one primary `source` and a list of
+`other_sources`, each with the span that names the case there.
 """
 
 from __future__ import annotations
@@ -21,6 +28,16 @@ from typing import Any
 PLACEHOLDER = "TODO"  # in a file: a required value the curator must still fill in
 
 BODY_TYPES = ("county-standing-committee", "township-congress", "street-working-committee")
+#: body type -> the suffix of its key (`440604-sc`): body IRIs and item-less case ids use it.
+BODY_KEY_SUFFIX = {
+    "county-standing-committee": "sc",
+    "township-congress": "congress",
+    "street-working-committee": "wc",
+}
+#: What a record rests on: a notice's item block, a list naming the case, news or
+#: commentary describing it in prose, or a text that stops inside it.
+EVIDENCE_LEVELS = ("full", "intro-only", "news-mention", "truncated")
+FULL = "full"
 ACTOR_ROLES = ("leads", "supports", "participates", "evaluates", "supervised")
 UNIT_LABELS = {  # record unit -> (zh, en) for labels; schema:unitText keeps the code
     "CNY": ("元", "yuan"),
@@ -46,8 +63,11 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     "": (
         "id",
         "source",
+        "batch",
         "item",
+        "evidence",
         "category",
+        "category_inferred",
         "title",
         "body",
         "start_year",
@@ -58,7 +78,9 @@ LAYOUT: dict[str, tuple[str, ...]] = {
         "problems",
         "platforms",
         "quantities",
+        "other_sources",
     ),
+    "category_inferred": ("rule", "quote", "start", "end"),
     "title": ("quote", "start", "end", "en"),
     "body": ("quote", "start", "end", "en", "type", "place"),
     "start_year": ("year", "quote", "start", "end"),
@@ -82,7 +104,25 @@ LAYOUT: dict[str, tuple[str, ...]] = {
         "end",
     ),
     "quantities.period": ("quote", "start", "end"),
+    "other_sources": ("source", "item", "evidence", "title", "body"),
+    "other_sources.title": ("quote", "start", "end"),
+    "other_sources.body": ("quote", "start", "end"),
 }
+
+
+def body_key(place: str, body_type: str) -> str:
+    """The key of a body: its place key and a suffix for its type (`440604-sc`)."""
+    return f"{place}-{BODY_KEY_SUFFIX[body_type]}"
+
+
+def case_ids(batch: str, item: int | None, place: str | None, body_type: str | None) -> list[str]:
+    """The ids a case may have: `{batch}-{item, two digits}` when its item number is known,
+    and `{batch}-{body key}` (`gd-b4-441322-sc`) for a case first known from a text that
+    gives no item number. Either stays the case's id once it is recorded."""
+    ids = [f"{batch}-{item:02d}"] if item is not None else []
+    if place and body_type in BODY_KEY_SUFFIX:
+        ids.append(f"{batch}-{body_key(place, body_type)}")
+    return ids
 
 
 def _location(default: str | None) -> Any:
@@ -192,17 +232,49 @@ class BodyRef:
     span: Span
 
 
+@dataclass(frozen=True)
+class CategoryInference:
+    """How a category no section heading states was inferred: the `rule` (a cue word of
+    the title, the measures or the reason, or a mechanism's facet) and the `span` it read."""
+
+    rule: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class OtherSource:
+    """A further text that names the case: a repost, a news item, a commentary.
+
+    `source` is a source id; `evidence` the level of that text for the case (one of
+    `EVIDENCE_LEVELS`); `title` the span that names the case there (its title as that text
+    writes it), `body` the declaring unit as written there (None when the text names it
+    only by a pronoun such as 我县); `item` its item number there, None when it has none.
+    """
+
+    source: str
+    evidence: str
+    title: Span
+    body: Span | None = None
+    item: int | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Case:
-    """One case record: `id` is `{batch id}-{item, two digits}`, its file `id + ".yaml"`.
+    """One case record, in the file `id + ".yaml"`; `id` is one of `case_ids(...)`.
 
-    `source` is the id of a data/sources/*.yaml record and `item` the item number in that
-    notice (项目一 = 1). `category` is an id of data/vocab/categories.ttl; `title` quotes
-    the title, `title_en` translates it; `body` is the declaring unit. `measures` are the
-    measures of 主要做法 in order, `selection_reason` the 入选理由 (`selection_reason_en`
-    its translation); `start_year` is the year the practice started where the text states
-    it, quoted in `start_year_span`. The claims: `mechanisms` (at least one), `actors`,
-    `problems`, `platforms`, `quantities`.
+    `source` is the id of the primary data/sources/*.yaml record and `item` the item number
+    in that text (项目一 = 1), None when the text gives none. `batch` is the case's batch id
+    when the record states it (it must when the source names several batches or none);
+    None means the source's batch. `evidence` is one of `EVIDENCE_LEVELS`: measures and
+    mechanisms may be empty unless it is `full`. `category` is an id of
+    data/vocab/categories.ttl; `title` quotes the title, `title_en` translates it; `body`
+    is the declaring unit. `measures` are the measures of 主要做法 in order,
+    `selection_reason` the 入选理由 (`selection_reason_en` its translation); `start_year` is
+    the year the practice started where the text states it, quoted in `start_year_span`.
+    The claims: `mechanisms` (at least one in a `full` record), `actors`, `problems`,
+    `platforms`, `quantities`. `category_inferred` says how the category was
+    inferred when no section heading states it (None: read from a heading). `other_sources`
+    are the further texts that name the case.
 
     In a draft, `category`, `title`, `title_en`, `body`, `measures` and `mechanisms` may be
     None (not known yet). `file` is where the record was read ("" if made in code); it
@@ -211,7 +283,7 @@ class Case:
 
     id: str
     source: str
-    item: int
+    item: int | None
     category: str | None
     title: Span | None
     title_en: str | None
@@ -227,10 +299,15 @@ class Case:
     problems: list[ProblemClaim] = field(default_factory=list)
     platforms: list[PlatformClaim] = field(default_factory=list)
     quantities: list[QuantityClaim] = field(default_factory=list)
+    batch: str | None = None
+    evidence: str = FULL
+    category_inferred: CategoryInference | None = None
+    other_sources: list[OtherSource] = field(default_factory=list)
 
     def spans(self) -> list[Span]:
-        """Every evidence span of the record, in file order of the fields."""
-        out = [s for s in (self.title, self.body and self.body.span) if s]
+        """Every evidence span of the record in its primary source, in file order."""
+        out = [self.category_inferred.span] if self.category_inferred else []
+        out += [s for s in (self.title, self.body and self.body.span) if s]
         out += [s for s in (self.start_year_span, self.selection_reason) if s]
         out += [m.span for m in self.measures or []]
         for claims in (
@@ -244,18 +321,36 @@ class Case:
         out += [q.period for q in self.quantities if q.period]
         return out
 
+    def spans_by_source(self) -> dict[str, list[Span]]:
+        """Every evidence span of the record by the source it quotes: the primary source's
+        spans (`spans()`), then each other source's title and body spans."""
+        out = {self.source: self.spans()}
+        for other in self.other_sources:
+            spans = [other.title] + ([other.body] if other.body else [])
+            out.setdefault(other.source, []).extend(spans)
+        return out
+
+    def source_ids(self) -> list[str]:
+        """The primary source and the other sources, in record order."""
+        return [self.source] + [o.source for o in self.other_sources]
+
 
 @dataclass(frozen=True)
 class KnownIds:
     """The ids a record may refer to, taken from the vocabulary, places and sources."""
 
-    sources: dict[str, str]  # source id -> batch id
+    sources: dict[str, str]  # source id -> batch id ("" for a source that names no batch)
     categories: frozenset[str]
     mechanisms: frozenset[str]
     actors: frozenset[str]
     platform_types: frozenset[str]
     places: frozenset[str]
     replaced: dict[str, str] = field(default_factory=dict)  # deprecated mechanism -> new
+    batches: frozenset[str] = frozenset()  # further batch ids the sources define
+
+    def batch_ids(self) -> frozenset[str]:
+        """Every batch id a record may name: the sources' batches and the further ones."""
+        return self.batches | frozenset(b for b in self.sources.values() if b)
 
     @classmethod
     def of(
@@ -264,9 +359,10 @@ class KnownIds:
         vocabulary: dict[str, frozenset[str]],
         places: frozenset[str],
         replaced: dict[str, str] | None = None,
+        further_batches: frozenset[str] = frozenset(),
     ) -> KnownIds:
-        """From source id -> batch id, the vocabulary's live ids by scheme, place keys and
-        the deprecated mechanisms with their replacements."""
+        """From source id -> batch id, the vocabulary's live ids by scheme, place keys,
+        the deprecated mechanisms with their replacements and further batch ids."""
         return cls(
             sources=batches,
             categories=vocabulary["categories"],
@@ -275,4 +371,5 @@ class KnownIds:
             platform_types=vocabulary["platform_types"],
             places=places,
             replaced=dict(replaced or {}),
+            batches=frozenset(further_batches),
         )

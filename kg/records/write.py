@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kg.records.schema import LAYOUT, PLACEHOLDER, Case, Span
+from kg.records.schema import FULL, LAYOUT, PLACEHOLDER, Case, Span
 
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _RESOLVED = re.compile(
@@ -200,15 +200,24 @@ def _laid_out(section: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def case_mapping(case: Case) -> dict[str, Any]:
     """A case as plain data in the record layout; unknown required values are `TODO`."""
-    record: dict[str, Any] = {
-        "id": case.id,
-        "source": case.source,
-        "item": case.item,
+    record: dict[str, Any] = {"id": case.id, "source": case.source}
+    if case.batch is not None:
+        record["batch"] = case.batch
+    if case.item is not None:
+        record["item"] = case.item
+    if case.evidence != FULL:
+        record["evidence"] = case.evidence
+    record |= {
         "category": _known(case.category),
         "title": _TODO
         if case.title is None
         else _laid_out("title", {**_span(case.title), "en": _known(case.title_en)}),
     }
+    if case.category_inferred is not None:
+        inferred = case.category_inferred
+        record["category_inferred"] = _laid_out(
+            "category_inferred", {"rule": inferred.rule, **_span(inferred.span)}
+        )
     body = case.body
     record["body"] = (
         _TODO
@@ -278,6 +287,17 @@ def case_mapping(case: Case) -> dict[str, Any]:
         )
         for q in case.quantities
     ]
+    if case.other_sources:
+        record["other_sources"] = [
+            _laid_out(
+                "other_sources",
+                {"source": o.source}
+                | ({"item": o.item} if o.item is not None else {})
+                | {"evidence": o.evidence, "title": _span(o.title)}
+                | ({"body": _span(o.body)} if o.body is not None else {}),
+            )
+            for o in case.other_sources
+        ]
     return _laid_out("", record)
 
 

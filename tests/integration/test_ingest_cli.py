@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from kg.cli import main
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 NOTICES = ROOT / "tests" / "fixtures" / "notices"
 
@@ -74,3 +74,41 @@ def test_accept_refuses_unfilled_drafts(project):
 def test_usage_errors():
     assert _run().exit_code == 2
     assert _run(str(NOTICES / "c-intro-only.txt"), "--accept").exit_code == 2
+
+
+def test_news_item_with_url_and_date_then_status_tracks_the_todos(project):
+    news = NOTICES / "g-news-single.txt"
+    args = ("--root", str(project), "--url", "https://www.example.org/lm/1.html")
+    result = _run(str(news), *args, "--date", "2024-12-18")
+    assert result.exit_code == 0, result.output
+    assert "genre: single-case-news (one case named in prose)" in result.output
+    assert "[news mention, category inferred" in result.output
+    folder = next((project / "data" / "drafts").iterdir())
+    source = (folder / f"{folder.name}.source.yaml").read_text(encoding="utf-8")
+    assert "url: https://www.example.org/lm/1.html" in source
+    assert 'date: "2024-12-18"' in source
+    status = _run("--status", "--root", str(project))
+    assert status.exit_code == 0
+    todo = [line for line in status.output.splitlines() if ": " in line and "TODO" in line]
+    assert any("title_en: TODO" in line for line in todo)
+    assert len(todo) == len(set(todo))  # each TODO once
+    draft = folder / f"{folder.name}.source.yaml"
+    draft.write_text(source.replace("title_en: TODO", "title_en: Longmen"), encoding="utf-8")
+    after = _run("--status", "--root", str(project))
+    assert "title_en: TODO" not in after.output  # current after the curator's edit
+    assert f"{len(todo) - 1} TODO(s) left" in after.output
+
+
+def test_refusals_are_one_line_and_exit_nonzero(project):
+    before = _snapshot(project / "data")
+    for args, words in (
+        ((str(NOTICES / "g-neg-station.txt"),), "never names the programme"),
+        ((str(NOTICES / "g-neg-seminar.txt"),), "names the programme but no case"),
+        ((str(NOTICES / "g-news-single.txt"), "--date", "18.12.2024"), "--date: '18.12.2024'"),
+        ((str(NOTICES / "g-news-single.txt"), "--url", "www.example.org"), "--url:"),
+    ):
+        result = _run(*args, "--root", str(project))
+        assert result.exit_code == 1, (args, result.output)
+        assert words in result.output and "Traceback" not in result.output
+        assert len([ln for ln in result.output.splitlines() if not ln.startswith(" ")]) == 1
+    assert _snapshot(project / "data") == before
