@@ -131,7 +131,13 @@ NETWORKS = (
     Format("graphml", "network", "GraphML", ".graphml", "application/graphml+xml"),
     Format("gexf", "network", "GEXF", ".gexf", "application/gexf+xml"),
 )
-TABLES = (Format("csv", "tables", "CSV tables", "", "text/csv"),)
+TABLES = (
+    Format("csv", "tables", "CSV tables", "", "text/csv"),
+    # with the optional extra `tables` (pandas, pyarrow): `pip install renda-kg[tables]`
+    Format("dta", "tables", "Stata .dta tables", "", "application/x-stata-dta", served=False),
+    Format("parquet", "tables", "Parquet tables", "", "application/vnd.apache.parquet",
+           served=False),
+)  # fmt: skip
 
 
 def names(formats: tuple[Format, ...]) -> tuple[str, ...]:

@@ -35,8 +35,15 @@ def describe(
     base_url: str = "",
     endpoint: str | None = None,
     version: str = __version__,
+    modified: dt.date | None = None,
 ) -> Graph:
-    """VoID + DCAT for the graph in `kg`; `dumps` are files published next to it."""
+    """VoID + DCAT for the graph in `kg`; `dumps` are files published next to it.
+
+    `modified` is the release's date; without it, `release_date` (SOURCE_DATE_EPOCH or
+    the latest date the graph records), so a release and the endpoint agree.
+    """
+    from kg.outputs.citation import release_date
+
     g = Graph()
     bind_prefixes(g.namespace_manager)
     d = DATASET
@@ -64,12 +71,10 @@ def describe(
     g.add((d, VOID.vocabulary, URIRef(BASE + "ontology#")))
     triples = kg.query(_TRIPLES, timeout=None).rows[0][0]
     g.add((d, VOID.triples, Literal(int(triples))))
-    latest = None
-    for source, issued in kg.query(_SOURCES, timeout=None).rows:
+    for source, _issued in kg.query(_SOURCES, timeout=None).rows:
         g.add((d, DCTERMS.source, source))
-        latest = max(latest or str(issued), str(issued))
-    if latest:
-        g.add((d, DCTERMS.modified, Literal(dt.date.fromisoformat(latest), datatype=XSD.date)))
+    modified = modified or release_date(kg)
+    g.add((d, DCTERMS.modified, Literal(modified, datatype=XSD.date)))
     for i, (cls, n) in enumerate(kg.query(_COUNTS, timeout=None).rows):
         part = URIRef(f"{BASE}dataset/class/{i + 1}")
         g.add((d, VOID.classPartition, part))

@@ -1,42 +1,35 @@
-"""Export the graph for other tools: RDF serialisations, GraphML/GEXF, CSV tables.
+"""Export the graph for other tools: RDF serialisations, GraphML/GEXF, analyst tables.
 
 Every writer renders to bytes first and writes atomically; an existing file is only
-replaced with `force`. GraphML and GEXF carry string and number attributes only (a
-URIRef or a list breaks them: networkx #3663, #3572).
+replaced with `force`. The networks are in `kg.outputs.gephi`, the tables and their
+codebook in `kg.outputs.tables` and `kg.outputs.codebook`; `.dta` and Parquet need the
+optional extra `tables` (`kg.outputs.frames`).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
-from kg.analysis.networks import network_graph
 from kg.build import serialize
 from kg.core.errors import KgError, Problem, option
-from kg.core.formats import NETWORKS, RDF, TABLES, XML_ILLEGAL, find, get, names
+from kg.core.formats import NETWORKS, RDF, TABLES, find, get, names
 from kg.core.textio import atomic_write_many
+from kg.outputs.gephi import NETWORK_NAMES, network, network_bytes
 
 if TYPE_CHECKING:
+    from kg.outputs.codebook import DataTable
     from kg.query.graph import QueryGraph
 
 FORMATS = names(RDF) + names(NETWORKS) + names(TABLES)
-#: table name -> (named query, parameters)
-TABLES = {
-    "cases": "cases",
-    "bodies": "bodies",
-    "places": "places",
-    "mechanisms": "mechanism-frequency",
-    "evidence": "claims",
-    "quantities": "quantities",
-}
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # fullmatch
-GEXF_DATE = re.compile(rb'lastmodifieddate="[^"]*"')
+#: the time stamp written into .dta files (Stata requires one): fixed, so bytes repeat
+STATA_STAMP = dt.datetime(2000, 1, 1)
 
 
 def inert(value: object) -> object:
@@ -61,74 +54,82 @@ def csv_bytes(header: list[str], rows: list[list[object]], *, excel: bool = Fals
     return (("\ufeff" if excel else "") + buffer.getvalue()).encode("utf-8")
 
 
-def tables(kg: QueryGraph, *, excel: bool = False) -> dict[str, bytes]:
-    """The CSV tables, by file name: one per named query plus the case × mechanism matrix."""
-    out = {}
-    for name, query in TABLES.items():
-        table = kg.select(query)
-        out[f"{name}.csv"] = csv_bytes(
-            table.variables, [list(r.values()) for r in table.dicts()], excel=excel
-        )
-    pairs = kg.select("case-mechanisms").dicts()
-    cases = sorted({r["case"] for r in pairs})
-    mechanisms = sorted({r["mechanism"] for r in pairs})
-    used = {(r["case"], r["mechanism"]) for r in pairs}
-    header = ["case"] + [m.rsplit("/", 1)[-1] for m in mechanisms]
-    rows = [[c] + [int((c, m) in used) for m in mechanisms] for c in cases]
-    out["case_mechanism_matrix.csv"] = csv_bytes(header, rows, excel=excel)
+def table_files(
+    kg: QueryGraph, fmt: str = "csv", *, excel: bool = False, stamp: dt.datetime = STATA_STAMP
+) -> dict[str, bytes]:
+    """The analyst tables in one format, by file name, with the codebook (CSV + Markdown)."""
+    from kg.outputs.codebook import codebook_csv, codebook_markdown
+    from kg.outputs.tables import analyst_tables
+
+    found = analyst_tables(kg)
+    bom = "\ufeff".encode() if excel and fmt == "csv" else b""
+    out = {"codebook.csv": bom + codebook_csv(found), "codebook.md": codebook_markdown(found)}
+    for table in found:
+        out[f"{table.name}.{fmt}"] = _table_bytes(table, fmt, excel=excel, stamp=stamp)
     return out
 
 
-def network_bytes(kg: QueryGraph, fmt: str, *, date: str = "1970-01-01") -> bytes:
-    """GraphML or GEXF of the whole network; GEXF's modification date is fixed to `date`."""
-    graph = nx.DiGraph(network_graph(kg))  # Gephi reads simple graphs best
-    items = [(n, a) for n, a in graph.nodes(data=True)]
-    items += [(f"{u} -> {v}", a) for u, v, a in graph.edges(data=True)]
-    for where, attrs in items:  # networkx would write them raw: a file no reader accepts
-        for key, value in attrs.items():
-            if isinstance(value, str) and XML_ILLEGAL.search(value):
-                raise KgError(
-                    Problem(
-                        str(where),
-                        f"its {key} holds a control character that {fmt} (XML) cannot carry",
-                        hint="export as csv or Turtle, or remove the character from the data",
-                    )
-                )
-    buffer = io.BytesIO()
-    if fmt == "graphml":
-        nx.write_graphml(graph, buffer, encoding="utf-8")
-        return buffer.getvalue()
-    nx.write_gexf(graph, buffer, encoding="utf-8")
-    return GEXF_DATE.sub(f'lastmodifieddate="{date}"'.encode(), buffer.getvalue())
+def _table_bytes(table: DataTable, fmt: str, *, excel: bool, stamp: dt.datetime) -> bytes:
+    if fmt == "csv":
+        return csv_bytes(table.columns, table.rows, excel=excel)
+    from kg.outputs.frames import dta_bytes, parquet_bytes
+
+    return dta_bytes(table, stamp) if fmt == "dta" else parquet_bytes(table)
 
 
-def render(kg: QueryGraph, fmt: str, *, excel: bool = False) -> dict[str, bytes]:
-    """The files of one export format, by relative name, rendered in memory."""
+def tables(kg: QueryGraph, *, excel: bool = False) -> dict[str, bytes]:
+    """The CSV tables and the codebook, by file name."""
+    return table_files(kg, "csv", excel=excel)
+
+
+def render(
+    kg: QueryGraph, fmt: str, *, excel: bool = False, network_name: str = "graph"
+) -> dict[str, bytes]:
+    """The files of one export format, by relative name, rendered in memory.
+
+    Networks are named after `network_name` (`kg.graphml` for the whole graph,
+    `cooccurrence.graphml`, ...); tables are a folder of files.
+    """
     if fmt not in FORMATS:
         raise KgError(
             Problem(
                 option("format"), f"unknown format {fmt!r}", hint="one of " + ", ".join(FORMATS)
             )
         )
-    if fmt == "csv":
-        return tables(kg, excel=excel)
-    network = find(NETWORKS, fmt)
-    if network is not None:
-        return {f"kg{network.suffix}": network_bytes(kg, fmt)}
+    if find(TABLES, fmt) is not None:
+        return table_files(kg, fmt, excel=excel)
+    found = find(NETWORKS, fmt)
+    if found is not None:
+        if network_name not in NETWORK_NAMES:
+            raise KgError(
+                Problem(
+                    option("network"),
+                    f"unknown network {network_name!r}",
+                    hint="one of " + ", ".join(NETWORK_NAMES),
+                )
+            )
+        stem = "kg" if network_name == "graph" else network_name
+        return {f"{stem}{found.suffix}": network_bytes(network(kg, network_name), fmt)}
     suffix = get(RDF, fmt).suffix
     return {f"kg{suffix}": serialize.serialize(kg.store.to_dataset(), fmt)}
 
 
 def export(
-    kg: QueryGraph, fmt: str, out: Path, *, force: bool = False, excel: bool = False
+    kg: QueryGraph,
+    fmt: str,
+    out: Path,
+    *,
+    force: bool = False,
+    excel: bool = False,
+    network_name: str = "graph",
 ) -> list[Path]:
-    """Write one format to `out`: a file, or a folder for CSV (several tables).
+    """Write one format to `out`: a file, or a folder for tables (several files).
 
     Nothing is written if any target exists and `force` is not set, or if any file
     fails to render.
     """
-    files = render(kg, fmt, excel=excel)
-    if fmt == "csv" or out.is_dir():
+    files = render(kg, fmt, excel=excel, network_name=network_name)
+    if find(TABLES, fmt) is not None or out.is_dir():
         targets = {out / name: data for name, data in files.items()}
     else:
         targets = {out: next(iter(files.values()))}

@@ -1,9 +1,11 @@
 """Versioned releases and comparing builds.
 
-A release is one folder with every serialisation, the CSV tables, the documentation,
-the dataset description, a canonical checksum of the graph (RDFC-1.0, so two releases
+A release is one folder with every serialisation, the networks, the CSV tables and
+their codebook, the source texts, the documentation, README, CITATION.cff, LICENSE, the
+dataset description, a canonical checksum of the graph (RDFC-1.0, so two releases
 compare equal whatever their serialisation) and SHA256SUMS. The same graph gives the
-same bytes. `diff_graphs` lists the quads added and removed between two builds.
+same bytes (dates come from the data or SOURCE_DATE_EPOCH, never the clock).
+`diff_graphs` (in `kg.outputs.compare`) compares two builds or releases.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,12 +20,14 @@ from kg.build import serialize
 from kg.build.generations import dead_writer, temp_name
 from kg.core.about import __version__
 from kg.core.errors import KgError, Problem
+from kg.core.namespaces import VOID
 from kg.core.terms import canonical_quads
-from kg.core.textio import read_utf8
+from kg.outputs.compare import GraphDiff, diff_graphs
 
 if TYPE_CHECKING:
     from kg.query.graph import QueryGraph
 
+__all__ = ["GraphDiff", "diff_graphs", "make_release", "release_files"]
 RELEASE_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "xml", "graphml", "gexf")
 
 
@@ -41,28 +44,56 @@ def canonical_checksum(nquads: bytes) -> str:
     return hashlib.sha256(canonical_nquads(nquads)).hexdigest()
 
 
-def release_files(kg: QueryGraph, version: str) -> dict[str, bytes]:
-    """Every file of a release, by relative path, rendered in memory."""
+def release_files(kg: QueryGraph, version: str, root: Path | None = None) -> dict[str, bytes]:
+    """Every file of a release, by relative path, rendered in memory.
+
+    `root` is the project whose `data/sources/` texts go into `sources/`.
+    """
+    from kg.outputs.citation import (
+        citation_cff,
+        licence_text,
+        readme_text,
+        release_date,
+        source_files,
+    )
     from kg.outputs.describe import describe
     from kg.outputs.docs import render_docs
     from kg.outputs.export import render
+    from kg.outputs.gephi import NETWORK_NAMES
 
+    date = release_date(kg)
     files: dict[str, bytes] = {}
     for fmt in RELEASE_FORMATS:
         files.update(render(kg, fmt))
+    for name in NETWORK_NAMES[1:]:
+        for fmt in ("graphml", "gexf"):
+            files.update(
+                {f"networks/{n}": d for n, d in render(kg, fmt, network_name=name).items()}
+            )
     files.update({f"csv/{name}": data for name, data in render(kg, "csv").items()})
+    files.update(source_files(root) if root is not None else {})
     files["docs/index.html"] = render_docs(kg).encode("utf-8")
     files["context.jsonld"] = (serialize_context()).encode("utf-8")
     checksum = canonical_checksum(files["kg.nq"])
     files["CANONICAL"] = f"RDFC-1.0 SHA-256 of kg.nq: {checksum}\n".encode()
     dumps = [Path(name) for name in sorted(files) if name.startswith("kg.")]
-    void = describe(kg, dumps=dumps, version=version)
+    void = describe(kg, dumps=dumps, version=version, modified=date)
     files["void.ttl"] = serialize.stable(void).serialize(format="turtle", encoding="utf-8")
+    counts = {
+        "cases": int(kg.query(_CASES, timeout=None).rows[0][0]),
+        "triples": int(next(void.objects(None, VOID.triples))),
+    }
+    files["README.md"] = readme_text(version, date, files, counts)
+    files["CITATION.cff"] = citation_cff(version, date)
+    files["LICENSE"] = licence_text()
     sums = "".join(
         f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
     )
     files["SHA256SUMS"] = sums.encode()
     return files
+
+
+_CASES = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a rkg:InnovationCase }"
 
 
 def serialize_context() -> str:
@@ -72,9 +103,14 @@ def serialize_context() -> str:
 
 
 def make_release(
-    kg: QueryGraph, out_root: Path, *, version: str = __version__, force: bool = False
+    kg: QueryGraph,
+    out_root: Path,
+    *,
+    version: str = __version__,
+    force: bool = False,
+    root: Path | None = None,
 ) -> Path:
-    """Write `out_root/renda-kg-VERSION/` whole, or not at all."""
+    """Write `out_root/renda-kg-VERSION/` whole, or not at all (sources from `root`)."""
     target = out_root / f"renda-kg-{version}"
     if target.exists() and not force:
         raise KgError(
@@ -84,7 +120,7 @@ def make_release(
                 hint="pass --force to replace it, or give a new --version",
             )
         )
-    files = release_files(kg, version)
+    files = release_files(kg, version, root)
     staging: Path | None = None
     try:
         out_root.mkdir(parents=True, exist_ok=True)
@@ -117,45 +153,3 @@ def make_release(
         if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return target
-
-
-@dataclass(frozen=True)
-class GraphDiff:
-    added: list[str]
-    removed: list[str]
-
-    @property
-    def same(self) -> bool:
-        return not self.added and not self.removed
-
-    def text(self) -> str:
-        lines = [f"- {q}" for q in self.removed] + [f"+ {q}" for q in self.added]
-        return "".join(line.rstrip("\n") + "\n" for line in lines)
-
-
-def _nquads_of(path: Path) -> bytes:
-    """N-Quads of a build file or of a release folder (its kg.nq)."""
-    if path.is_dir():
-        path = path / "kg.nq"
-    if not path.is_file():
-        raise KgError(
-            Problem(
-                str(path),
-                "not found",
-                hint="give a built .trig/.nq/.ttl/.nt file or a release folder",
-            )
-        )
-    from kg.core.rdfio import check_rdf, parse_dataset
-
-    if path.suffix == ".nq":  # read as is, but through the strict gate (errors with position)
-        text = read_utf8(path).removeprefix("\ufeff")
-        check_rdf(path, text, "nquads")
-        return text.encode("utf-8")
-    return serialize.nquads(parse_dataset(path))
-
-
-def diff_graphs(a: Path, b: Path) -> GraphDiff:
-    """Quads in `b` but not `a` (added) and in `a` but not `b` (removed), canonical form."""
-    before = set(canonical_nquads(_nquads_of(a), str(a)).decode().splitlines())
-    after = set(canonical_nquads(_nquads_of(b), str(b)).decode().splitlines())
-    return GraphDiff(sorted(after - before), sorted(before - after))

@@ -52,6 +52,11 @@ def _vis_assets() -> tuple[str, str]:
     return js, css
 
 
+def vis_assets() -> tuple[str, str]:
+    """vis-network's JS and CSS, for a site that ships them once as shared files."""
+    return _vis_assets()
+
+
 def _package_text(name: str) -> str:
     return (resources.files("kg") / name).read_text(encoding="utf-8")
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-
-from rdflib import Literal, URIRef
-from rdflib.term import Node
+from typing import TYPE_CHECKING
 
 from kg.core.errors import KgError, Problem, option
 from kg.core.fields import suggest
-from kg.core.namespaces import PREFIXES
+
+if TYPE_CHECKING:  # rdflib costs ~0.15 s to import: the command line imports this module
+    from rdflib import URIRef
+    from rdflib.term import Node
 
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 #: `x:y` where x could be meant as a prefix (no spaces, an ASCII name)
@@ -26,6 +27,8 @@ class ParamError(KgError):
 
 def prefixed_iri(value: str) -> str | None:
     """The IRI of a prefixed name with a project prefix (`mech:x`), else None."""
+    from kg.core.namespaces import PREFIXES
+
     match = _PREFIXED.fullmatch(value)
     if match and match["prefix"] in PREFIXES:
         return PREFIXES[match["prefix"]] + match["local"]
@@ -34,6 +37,8 @@ def prefixed_iri(value: str) -> str | None:
 
 def unknown_prefix(name: str, value: str) -> ParamError | None:
     """An error for `mehc:liaison-station` (a prefix we do not know), else None."""
+    from kg.core.namespaces import PREFIXES
+
     match = _PREFIXED.fullmatch(value)
     if not match or match["prefix"] in PREFIXES or value.startswith(("http:", "https:", "urn:")):
         return None
@@ -48,6 +53,8 @@ def unknown_prefix(name: str, value: str) -> ParamError | None:
 
 
 def check_iri(name: str, iri: str) -> URIRef:
+    from rdflib import URIRef
+
     if _IRI_FORBIDDEN.search(iri):
         raise ParamError(
             Problem(
@@ -67,6 +74,10 @@ def term_from_param(name: str, value: str, kind: str = "auto", prefix: str = "")
     `literal` (a plain string) or `auto` (IRI if it looks like one, else a plain string).
     Labels are resolved by `kg.query.resolve`, which needs the graph.
     """
+    from rdflib import Literal
+
+    from kg.core.namespaces import PREFIXES
+
     where = option("params")
     if kind == "integer":
         if not re.fullmatch(r"[-+]?\d+", value):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from rdflib import URIRef
 
@@ -29,8 +29,15 @@ from kg.core.errors import Problem, option
 from kg.core.namespaces import PREFIXES, compact_iri
 from kg.query.params import ParamError, check_iri, prefixed_iri, unknown_prefix
 
-if TYPE_CHECKING:
-    from kg.query.graph import QueryGraph
+
+class QueryGraph(Protocol):
+    """What a resolver asks of a graph (`kg.query.graph.QueryGraph`, which imports this
+    module: naming it here would make an import cycle)."""
+
+    def query(self, sparql: str, **options: Any) -> Any: ...
+
+    def query_own(self, sparql: str, *, where: str = "query") -> Any: ...
+
 
 _NAMES = """
 SELECT ?item ?rank ?name WHERE {
@@ -75,7 +82,7 @@ class Resolver:
     def names(self, namespace: str) -> list[Name]:
         found = self._names.get(namespace)
         if found is None:
-            rows = self.graph.query(_NAMES % namespace, timeout=None, where="names").rows
+            rows = self.graph.query_own(_NAMES % namespace, where="names").rows
             found = sorted(
                 {Name(str(item), str(name), int(rank)) for item, rank, name in rows},
                 key=lambda n: (n.item, n.rank, not _has_cjk(n.text), n.text),

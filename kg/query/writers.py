@@ -18,7 +18,6 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kg.build.serialize import rdfxml_triples, stable
 from kg.core.errors import KgError, Problem
 from kg.core.formats import RDF, RESULTS, XML_ILLEGAL, get
 from kg.core.namespaces import PREFIXES, compact_iri
@@ -210,10 +209,12 @@ def _xml_check(t: Table) -> None:
         for term in row:
             if term is None:
                 continue
-            texts = [getattr(term, "value", str(term))]
+            value = getattr(term, "value", None)  # an rdflib Literal's is a Python value
+            texts = [value if isinstance(value, str) else str(term)]
             datatype = getattr(term, "datatype", None)
-            if datatype is not None:
-                texts.append(getattr(datatype, "value", str(datatype)))
+            if datatype is not None:  # pyoxigraph's NamedNode has .value; rdflib's is a str
+                dt_value = getattr(datatype, "value", None)
+                texts.append(dt_value if isinstance(dt_value, str) else str(datatype))
             if any(XML_ILLEGAL.search(text) for text in texts):
                 raise Unwritable(
                     Problem(
@@ -241,6 +242,46 @@ def results_bytes(t: Table, fmt: str) -> bytes:
     return solutions.serialize(format=getattr(ox.QueryResultsFormat, get(RESULTS, fmt).oxigraph))
 
 
+#: The formats a SELECT is streamed in, row by row, where the store can (Oxigraph).
+STREAMED = ("csv", "tsv", "json")
+
+
+def stream_select(store, prepared, fmt: str, stream, *, timeout: float | None) -> bool:
+    """Write a SELECT's answer to `stream` (a binary file with a descriptor) as the engine
+    yields it, if the store and the format allow; False (nothing written) if not.
+
+    A long result (a million rows of claims at 100k cases) then costs no memory and no
+    Python term per cell, and its first row arrives as soon as the engine has it.
+    """
+    write = getattr(store, "write_select", None)
+    if write is None or fmt not in STREAMED or prepared.form != "SELECT":
+        return False
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's buffer)
+        return False
+    stream.flush()
+    write(prepared, get(RESULTS, fmt).oxigraph, fd, timeout=timeout)
+    return True
+
+
+def stream_index(index, name: str, fmt: str, stream=None) -> bool:
+    """Write an answer of the analytic index (`kg.query.index`) to `stream` (standard
+    output by default) in a W3C format; False (nothing written) if `stream` has no
+    descriptor."""
+    import sys
+
+    stream = sys.stdout.buffer if stream is None else stream
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    sys.stdout.flush()
+    stream.flush()
+    index.write(name, get(RESULTS, fmt).oxigraph, fd)
+    return True
+
+
 # -- ASK --
 
 
@@ -264,6 +305,8 @@ def format_ask(value: bool, fmt: str) -> str:
 def graph_bytes(graph: Graph, fmt: str) -> bytes:
     """A graph as Turtle, N-Triples, JSON-LD (project prefixes as context) or RDF/XML;
     the same triples always give the same bytes."""
+    from kg.build.serialize import rdfxml_triples, stable  # heavy: only for graphs
+
     check_iris(term for triple in graph for term in triple)
     if fmt == "nt":
         lines = graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kg.core.formats import RDF, RESULTS, Format, find
+from kg.serve.replies import Refusal
 
 #: The formats the endpoint serves, default first.
 RESULT_FORMATS = tuple(f for f in RESULTS if f.served)
@@ -35,13 +36,22 @@ def _accept_entries(accept: str) -> list[tuple[str, float]]:
 
 def negotiate(accept: str, formats: Iterable[str], offered: tuple[Format, ...]) -> Format:
     """The format to answer in: the first known `format=` value, else the best Accept
-    entry, else the default (the first offered). Unknown names are ignored, as SPARQL
-    clients send several spellings at once."""
+    entry, else the default (the first offered). Unknown `format=` names are ignored, as
+    SPARQL clients send several spellings at once; an Accept header that names only
+    formats not offered here (N-Quads or TriG for a graph, say) and no wildcard is
+    refused with 406 rather than answered in a format the client did not ask for."""
     for value in formats:
         found = find(offered, value)
         if found:
             return found
-    for kind, _ in _accept_entries(accept or "*/*"):
+    entries = _accept_entries(accept or "*/*")
+    if accept.strip() and not any(_matches(kind, offered) for kind, _ in entries):
+        raise Refusal(
+            406,
+            f"cannot answer in {accept.strip()[:200]!r}",
+            hint="accept one of " + ", ".join(f.media_type for f in offered),
+        )
+    for kind, _ in entries:
         found = find(offered, kind)
         if found:
             return found
@@ -53,6 +63,12 @@ def negotiate(accept: str, formats: Iterable[str], offered: tuple[Format, ...]) 
                 if f.media_type.startswith(major):
                     return f
     return offered[0]
+
+
+def _matches(kind: str, offered: tuple[Format, ...]) -> bool:
+    if kind == "*/*" or find(offered, kind):
+        return True
+    return kind.endswith("/*") and any(f.media_type.startswith(kind[:-1]) for f in offered)
 
 
 def prefers_text(accept: str) -> bool:
