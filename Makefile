@@ -13,13 +13,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/kg build --out build
-	$(BIN)/kg render --graph build/kg.trig --out build/views
-	$(BIN)/kg figures --graph build/kg.trig --out build/figures
-	$(BIN)/kg docs --graph build/kg.trig --out build/docs/index.html
+	$(BIN)/kg run --out build
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check kg tests

@@ -26,15 +26,17 @@ YEARS = list(range(2018, 2026))
 
 
 def _vocab_labels() -> list[tuple[str, str]]:
-    """(slug, zh prefLabel) of every mechanism, in file order."""
-    from rdflib import Graph
-    from rdflib.namespace import SKOS
+    """(slug, zh prefLabel) of every mechanism in use (not deprecated), in file order."""
+    from rdflib import Graph, Literal
+    from rdflib.namespace import OWL, SKOS
 
     from kg.core.namespaces import MECH
 
     g = Graph().parse(ROOT / "data/vocab/mechanisms.ttl")
     out = []
     for concept, label in g.subject_objects(SKOS.prefLabel):
+        if (concept, OWL.deprecated, Literal(True)) in g:
+            continue  # records may not use it
         if label.language == "zh" and str(concept).startswith(str(MECH)):
             out.append((str(concept)[len(str(MECH)) :], str(label)))
     return sorted(out)

@@ -9,6 +9,7 @@ abandoned but not stopped, and would share this process's memory.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -175,6 +176,58 @@ class OxigraphStore:
             if max_rows is not None and len(rows) > max_rows:
                 return Values(names, rows[:max_rows], truncated=True)
             return Values(names, rows)
+
+        return run_isolated(work, timeout, "query", limits=QUERY_LIMITS)
+
+    def write_select(
+        self, query: PreparedQuery, fmt: str, fd: int, *, timeout: float | None = DEFAULT_TIMEOUT
+    ) -> None:
+        """Write a SELECT's rows to the file descriptor `fd` as the engine yields them, in
+        a W3C format (`fmt`: the pyoxigraph name, CSV, TSV, JSON or XML), by Oxigraph's
+        own writer: no Python object per cell, and the first row leaves at once.
+
+        With a deadline this runs in the query's own process (`run_isolated`), which
+        writes to the inherited descriptor; the caller flushes its own buffers first.
+        """
+
+        def work() -> None:
+            import pyoxigraph as ox
+
+            solutions = self._run(query)
+            with os.fdopen(os.dup(fd), "wb", buffering=1 << 16) as out:
+                solutions.serialize(out, format=getattr(ox.QueryResultsFormat, fmt))
+
+        run_isolated(work, timeout, "query", limits=QUERY_LIMITS)
+
+    def select_serialized(
+        self,
+        query: PreparedQuery,
+        fmt: str,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_rows: int | None = None,
+        graphs: Graphs | None = None,
+    ) -> tuple[bytes, bool]:
+        """A SELECT's answer written by Oxigraph in a W3C format (`fmt`: pyoxigraph's name,
+        CSV, TSV or JSON), at most `max_rows` rows, and whether it was cut.
+
+        No Python object per cell: the rows go to TSV (one line a row, breaks escaped),
+        the lines past `max_rows` are dropped, and TSV is rewritten in `fmt` by Oxigraph.
+        """
+
+        def work() -> tuple[bytes, bool]:
+            import pyoxigraph as ox
+
+            limit = None if max_rows is None else max_rows + 1
+            tsv = self._run(query, graphs, limit).serialize(format=ox.QueryResultsFormat.TSV)
+            truncated = max_rows is not None and tsv.count(b"\n") - 1 > max_rows
+            if truncated:
+                lines = tsv.split(b"\n", max_rows + 1)
+                tsv = b"\n".join(lines[: max_rows + 1]) + b"\n"
+            if fmt == "TSV":
+                return tsv, truncated
+            solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+            return solutions.serialize(format=getattr(ox.QueryResultsFormat, fmt)), truncated
 
         return run_isolated(work, timeout, "query", limits=QUERY_LIMITS)
 

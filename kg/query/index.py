@@ -1,0 +1,180 @@
+"""The analytic index: the aggregate answers of a build, computed once beside it.
+
+The questions researchers ask most are aggregates over the case x concept incidence
+(frequency and co-occurrence through the skos:broader closure, counts by level,
+category, region, party role, body, actor, place) and the tables the cross-case report
+reads (case attributes, the case-tag incidence, the hierarchy, the typologies). Their
+answers are a few hundred rows whatever the size of the graph, yet an engine must read
+the whole graph to give them, and before that a command must load it: 11 s at 100k
+cases, for an answer of 60 rows.
+
+`kg build` (through `kg.api.write_build`) therefore runs these library queries once on
+the new graph with Oxigraph and keeps their answers, in W3C TSV (the one format that
+carries every term exactly and that pyoxigraph reads back), in
+`OUT/.kg-index/<generation>.index`. The file is named after the digest of the
+generation of kg.ttl/kg.trig it was computed from, so it can only ever be read beside
+that very graph: a new build has another digest, and an index that is missing or
+belongs to another generation is not used (the query runs on the graph as before).
+The tests check every indexed answer against SPARQL on both engines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.core.errors import KgError, Problem
+from kg.core.textio import atomic_write_bytes
+from kg.query.library import named_query
+from kg.store.rows import Table, Values
+from kg.store.sparql import prepare_trusted
+
+INDEX_DIR = ".kg-index"
+_MAGIC = b"renda-kg analytic index 1\n"
+#: Library queries whose answers (with the parameters' defaults) are aggregates or the
+#: tables the report and the networks read. Row-returning queries (claims, evidence,
+#: timeline, cases, quantities) are bounded by their output: streamed, not kept here.
+INDEXED = (
+    "actors",
+    "bodies",
+    "case-attributes",
+    "case-tags",
+    "first-appearance",
+    "mechanism-cooccurrence",
+    "mechanism-frequency",
+    "mechanism-hierarchy",
+    "mechanisms-by-category",
+    "mechanisms-by-level",
+    "mechanisms-by-region",
+    "party-role",
+    "places",
+    "platforms",
+    "selection-reasons",
+    "station-typology",
+    "supervised",
+)
+
+
+def index_path(trig: Path) -> Path | None:
+    """Where the index of a built kg.trig lives, if `trig` is one (it resolves into a
+    generation folder `OUT/.kg-generations/<digest>/`), else None."""
+    real = Path(os.path.realpath(trig))
+    gen = real.parent
+    if gen.parent.name != ".kg-generations":
+        return None
+    return gen.parent.parent / INDEX_DIR / f"{gen.name}.index"
+
+
+def compute_index(store) -> bytes:
+    """The index of the graph in an Oxigraph store: each indexed query's answer as TSV."""
+    import pyoxigraph as ox
+
+    tables: dict[str, bytes] = {}
+    for name in INDEXED:
+        query = named_query(name)
+        if any(p.default is None for p in query.params):  # kept only for the defaults
+            continue
+        prepared = prepare_trusted(
+            query.text_for("oxigraph"), where=f"{name}.rq", bindings=query.bind({})
+        )
+        solutions = store.store.query(prepared.text, use_default_graph_as_union=True)
+        tables[name] = solutions.serialize(format=ox.QueryResultsFormat.TSV)
+    head, offset = {}, 0
+    for name, data in tables.items():
+        head[name] = [offset, len(data)]
+        offset += len(data)
+    header = json.dumps({"tables": head}, sort_keys=True).encode("utf-8") + b"\n"
+    return _MAGIC + header + b"".join(tables.values())
+
+
+def write_index(trig: Path) -> Path | None:
+    """Compute and write the index of a built kg.trig beside it; indexes of other
+    generations are removed. None if `trig` is not a build's (nothing is written)."""
+    from kg.store.oxigraph import OxigraphStore
+
+    target = index_path(trig)
+    if target is None:
+        return None
+    data = compute_index(OxigraphStore.from_file(trig))
+    atomic_write_bytes(target, data)
+    for other in target.parent.glob("*.index"):
+        if other.name != target.name:
+            other.unlink(missing_ok=True)
+    return target
+
+
+@dataclass
+class AnalyticIndex:
+    """The index of one build; each answer is read from the file when asked (the file
+    holds every table: 15 MB at 10k cases, most of it the case tables)."""
+
+    path: Path
+    base: int  # where the tables start
+    tables: dict[str, tuple[int, int]]
+
+    @classmethod
+    def open(cls, trig: Path) -> AnalyticIndex | None:
+        """The index of the build `trig` belongs to, or None (none, or unreadable)."""
+        path = index_path(trig)
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as handle:
+                magic = handle.read(len(_MAGIC))
+                header = handle.readline(1 << 20)
+                base = handle.tell()
+        except OSError:
+            return None
+        if magic != _MAGIC or not header.endswith(b"\n"):
+            return None
+        try:
+            head = json.loads(header)["tables"]
+            tables = {name: (int(a), int(b)) for name, (a, b) in head.items()}
+        except (ValueError, KeyError, TypeError):
+            return None
+        return cls(path, base, tables)
+
+    def has(self, name: str, params: dict[str, str] | None = None) -> bool:
+        """Whether the index holds this query's answer for `params` (strings, as given
+        on the command line): only the defaults' answer is kept."""
+        if name not in self.tables:
+            return False
+        defaults = {p.name: p.default for p in named_query(name).params}
+        return all(k in defaults and str(v) == defaults[k] for k, v in (params or {}).items())
+
+    def tsv(self, name: str) -> bytes:
+        start, length = self.tables[name]
+        with open(self.path, "rb") as handle:
+            handle.seek(self.base + start)
+            data = handle.read(length)
+        if len(data) != length:  # cut short since it was opened: not this build's
+            raise KgError(Problem(str(self.path), "the analytic index is incomplete"))
+        return data
+
+    def solutions(self, name: str):
+        import pyoxigraph as ox
+
+        return ox.parse_query_results(self.tsv(name), format=ox.QueryResultsFormat.TSV)
+
+    def table(self, name: str) -> Table:
+        """The answer as a `Table` of the engine's terms (rdflib terms on first use)."""
+        from kg.store.oxigraph import TermCache
+
+        solutions = self.solutions(name)
+        names = [v.value for v in solutions.variables]
+        return Table(names, native=[tuple(s) for s in solutions], convert=TermCache())
+
+    def values(self, name: str) -> Values:
+        solutions = self.solutions(name)
+        names = [v.value for v in solutions.variables]
+        rows = [tuple(None if t is None else t.value for t in s) for s in solutions]
+        return Values(names, rows)
+
+    def write(self, name: str, fmt: str, fd: int) -> None:
+        """Write the answer to a file descriptor in a W3C format (pyoxigraph's name)."""
+        import pyoxigraph as ox
+
+        with os.fdopen(os.dup(fd), "wb", buffering=1 << 16) as out:
+            self.solutions(name).serialize(out, format=getattr(ox.QueryResultsFormat, fmt))

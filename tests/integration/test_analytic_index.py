@@ -1,0 +1,115 @@
+"""The analytic index: kept by `kg build` beside the graph, the same answers as SPARQL.
+
+Every indexed answer is compared with the query run on the graph, on Oxigraph (same
+rows in the same order) and on rdflib (same rows); an index that belongs to another
+build, or that cannot be read, is never used.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.api import KnowledgeGraph
+from kg.cli import main
+from kg.query.index import INDEX_DIR, INDEXED, AnalyticIndex, index_path
+from kg.store.lazy import LazyStore
+from kg.store.memory import MemoryStore
+from kg.store.oxigraph import OxigraphStore
+
+from ..conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("indexed") / "build"
+    result = CliRunner().invoke(main, ["build", "--root", str(ROOT), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def indexed(build) -> KnowledgeGraph:
+    graph = KnowledgeGraph.open("auto", graph_file=build / "kg.trig")
+    assert graph.index is not None
+    return graph
+
+
+def _sorted(table) -> list[str]:
+    return sorted(repr(sorted(row.items())) for row in table.dicts())
+
+
+def test_the_build_keeps_one_index_named_after_its_generation(build):
+    trig = build / "kg.trig"
+    path = index_path(trig)
+    assert path is not None and path.parent == build / INDEX_DIR
+    assert path.stem == Path(trig.resolve()).parent.name
+    assert [p.name for p in (build / INDEX_DIR).iterdir()] == [path.name]
+    assert set(AnalyticIndex.open(trig).tables) == set(INDEXED)
+
+
+@pytest.mark.parametrize("name", INDEXED)
+def test_indexed_answers_are_the_sparql_answers(build, indexed, name):
+    trig = build / "kg.trig"
+    table = indexed.select(name)
+    engine = KnowledgeGraph(OxigraphStore.from_file(trig)).select(name)
+    assert table.variables == engine.variables
+    assert table.rows == engine.rows  # the same order too (ORDER BY ties included)
+    rdflib = KnowledgeGraph(MemoryStore.from_file(trig)).select(name)
+    assert _sorted(table) == _sorted(rdflib)
+    assert sorted(indexed.values(name).rows, key=repr) == sorted(
+        KnowledgeGraph(OxigraphStore.from_file(trig)).values(name).rows, key=repr
+    )
+
+
+def test_aggregates_and_the_report_need_no_graph_load(build):
+    graph = KnowledgeGraph.open("auto", graph_file=build / "kg.trig")
+    assert isinstance(graph.store, LazyStore)
+    graph.select("mechanism-frequency")
+    graph.values("case-tags")
+    assert not graph.store.loaded
+    expected = KnowledgeGraph(MemoryStore.from_file(build / "kg.trig")).patterns().to_json()
+    assert graph.patterns().to_json() == expected
+
+
+def test_queries_the_index_lacks_load_the_graph(indexed):
+    assert not indexed.indexed("mechanism-cooccurrence", {"min_shared": "1"})
+    assert indexed.indexed("mechanism-cooccurrence", {"min_shared": "2"})
+    assert indexed.select("mechanism-cooccurrence", min_shared="1").rows
+    assert indexed.select("cases-with-mechanism", mechanism="liaison-station").rows
+    assert indexed.store.loaded
+
+
+def test_a_copied_graph_does_not_use_the_index_of_its_build(build, tmp_path):
+    copy = tmp_path / "kg.trig"
+    shutil.copyfile(build / "kg.trig", copy)
+    assert index_path(copy) is None
+    graph = KnowledgeGraph.open("oxigraph", graph_file=copy)
+    assert graph.index is None and isinstance(graph.store, OxigraphStore)
+
+
+def test_an_unreadable_index_is_ignored(build, tmp_path):
+    out = tmp_path / "build"
+    shutil.copytree(build, out, symlinks=True)
+    path = index_path(out / "kg.trig")
+    path.write_bytes(b"renda-kg analytic index 1\n{broken")
+    assert AnalyticIndex.open(out / "kg.trig") is None
+    graph = KnowledgeGraph.open("auto", graph_file=out / "kg.trig")
+    assert graph.index is None
+    assert graph.select("mechanism-frequency").rows
+
+
+def test_a_new_build_replaces_the_index(project, tmp_path):
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", "--root", str(project), "--out", str(out)]).exit_code == 0
+    first = index_path(out / "kg.trig")
+    record = project / "data" / "cases" / "gd-b3-01.yaml"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("  en: Establishing", "  en: Revised, establishing", 1), "utf-8")
+    assert runner.invoke(main, ["build", "--root", str(project), "--out", str(out)]).exit_code == 0
+    second = index_path(out / "kg.trig")
+    assert second != first and second.is_file() and not first.exists()

@@ -1,0 +1,116 @@
+"""The paths a waiting user takes: Oxigraph by default for a built file, the library's
+queries without rdflib's parser, SELECT answers streamed by Oxigraph's writers.
+
+Each shortcut is checked against the long way: the same text and form as the full
+check, the same rows, the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kg.api import KnowledgeGraph
+from kg.query.library import named_queries
+from kg.query.writers import format_table, results_bytes
+from kg.store.sparql import prepare, prepare_trusted
+
+from ..conftest import ROOT
+
+KG = str(Path(sys.executable).with_name("kg"))
+PARAMS = {"mechanism": "liaison-station", "case": "gd-b3-05", "place": "广州市"}
+
+
+def _params(name: str) -> dict[str, str]:
+    return {p.name: PARAMS[p.name] for p in named_queries()[name].params if p.default is None}
+
+
+@pytest.fixture(scope="module")
+def oxigraph(seed_trig) -> KnowledgeGraph:
+    return KnowledgeGraph.open("auto", graph_file=seed_trig)
+
+
+@pytest.mark.parametrize("name", sorted(named_queries()))
+def test_trusted_library_text_is_what_the_full_check_passes(oxigraph, name):
+    """The library is trusted only because every text passes `prepare` (no update, no
+    SERVICE, no FROM) with the same text and form: the shortcut checks nothing less."""
+    query = named_queries()[name]
+    bindings = query.bind(_params(name), oxigraph.resolver.resolve)
+    text = query.text_for("oxigraph")
+    checked = prepare(
+        text, where=f"{name}.rq", local_graphs=oxigraph.graph_names(), bindings=bindings
+    )
+    trusted = prepare_trusted(text, where=f"{name}.rq", bindings=bindings)
+    assert (trusted.text, trusted.form, trusted.has_dataset) == (checked.text, checked.form, False)
+    assert trusted.algebra is None
+
+
+def test_auto_is_oxigraph_for_a_build_and_rdflib_otherwise(seed_trig, tmp_path):
+    assert KnowledgeGraph.open("auto", graph_file=seed_trig).store.name == "oxigraph"
+    elsewhere = tmp_path / "copy.trig"  # not written by kg build: the strict reader
+    elsewhere.write_bytes(seed_trig.read_bytes())
+    assert KnowledgeGraph.open("auto", graph_file=elsewhere).store.name == "memory"
+    for part in ("data", "ontology"):  # no build/ folder: the graph is built in memory
+        (tmp_path / part).symlink_to(ROOT / part)
+    assert KnowledgeGraph.open("auto", root=tmp_path).store.name == "memory"
+
+
+def test_the_command_line_imports_no_rdflib_until_a_command_needs_it():
+    code = (
+        "import sys, kg.cli; print(sorted(m for m in ('rdflib', 'pyparsing') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def _kg(*args: str) -> bytes:
+    """`kg` as a user runs it: a real process whose standard output is a pipe."""
+    done = subprocess.run([KG, *args], capture_output=True, check=False, cwd=ROOT)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+@pytest.mark.parametrize("name", ["mechanism-frequency", "claims", "cases-with-mechanism"])
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json"])
+def test_streamed_answers_are_the_engine_writers_bytes(seed_trig, oxigraph, name, fmt):
+    params = [f"--param={k}={v}" for k, v in _params(name).items()]
+    streamed = _kg("query", "--graph", str(seed_trig), "--name", name, "--format", fmt, *params)
+    table = oxigraph.select(name, **_params(name))
+    assert len(table.rows) > 1
+    assert streamed == results_bytes(table, fmt)
+    if fmt == "json":  # the same answer as the indented writer, in one line
+        assert json.loads(streamed) == json.loads(format_table(table, "json"))
+
+
+def test_streamed_csv_has_the_rows_of_rdflib(seed_trig):
+    """Oxigraph by default, rdflib on request: the same rows either way."""
+    args = ["query", "--graph", str(seed_trig), "--name", "claims", "--format", "csv"]
+    fast = _kg(*args).decode().splitlines()
+    slow = _kg(*args, "--store", "memory").decode().splitlines()
+    assert fast[0] == slow[0]
+    assert sorted(fast[1:]) == sorted(slow[1:])
+    assert len(fast) > 100
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json"])
+@pytest.mark.parametrize("max_rows", [None, 1, 7, 10_000])
+def test_the_endpoint_writes_oxigraph_answers_without_terms(oxigraph, fmt, max_rows):
+    """The endpoint's reply (Oxigraph writing TSV, cut by lines, rewritten) is the reply
+    of the term-by-term path, truncation flag included; a literal with a line break
+    stays one row."""
+    from kg.serve.execute import Job, answer
+    from kg.store.sparql import prepare
+
+    text = 'SELECT ?c ?t ?n WHERE { ?c dcterms:title ?t . BIND("a\\nb\\tc" AS ?n) } ORDER BY ?c ?t'
+    job = Job(text, accept="", formats=(fmt,), max_rows=max_rows or 10**9)
+    reply = answer(oxigraph, job)
+    assert reply.status == 200
+    prepared = prepare(text, local_graphs=oxigraph.graph_names())
+    table = oxigraph.store.select(prepared, timeout=None, max_rows=max_rows or 10**9)
+    assert reply.body == results_bytes(table, fmt)
+    assert (reply.headers.get("X-Truncated") == "true") == table.truncated
+    assert table.truncated == (max_rows in (1, 7))

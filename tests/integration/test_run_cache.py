@@ -1,0 +1,150 @@
+"""`kg run`: one process makes what `make run` makes, and skips what did not change.
+
+The outputs of one `kg run` on a clean folder are compared byte for byte with those of
+the separate commands (`kg build`, `kg render`, `kg figures`, `kg docs`); a second run
+rewrites nothing; a touched output is made again, alone; an edited case rebuilds.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.api import run_project
+from kg.build.cache import MANIFEST, Manifest
+from kg.cli import main
+
+from ..conftest import ROOT
+
+
+def _project(tmp: Path) -> Path:
+    """A copy of the seed project's inputs, safe to edit."""
+    root = tmp / "project"
+    for part in ("data", "ontology"):
+        shutil.copytree(ROOT / part, root / part)
+    return root
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    """Every visible output file under `out`, through the links, by relative path."""
+    found = {}
+    for folder, dirs, files in os.walk(out, followlinks=True):  # views/ is a link
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            path = Path(folder) / name
+            if not name.startswith("."):
+                found[path.relative_to(out).as_posix()] = path.read_bytes()
+    return dict(sorted(found.items()))
+
+
+def _stamps(out: Path) -> dict[str, int]:
+    return {name: (out / name).stat().st_mtime_ns for name in _files(out)}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return _project(tmp_path_factory.mktemp("run"))
+
+
+@pytest.fixture(scope="module")
+def separate(project, tmp_path_factory) -> dict[str, bytes]:
+    """The outputs of the separate commands, as the Makefile ran them before `kg run`."""
+    out = tmp_path_factory.mktemp("separate") / "build"
+    trig = str(out / "kg.trig")
+    runner = CliRunner()
+    commands = [
+        ["build", "--root", str(project), "--out", str(out)],
+        ["render", "--graph", trig, "--out", str(out / "views")],
+        ["figures", "--graph", trig, "--out", str(out / "figures")],
+        ["docs", "--graph", trig, "--out", str(out / "docs" / "index.html")],
+    ]
+    if "site" in main.commands:
+        commands.append(
+            ["site", "--graph", trig, "--root", str(project), "--out", str(out / "site")]
+        )
+    for args in commands:
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, result.output
+    return _files(out)
+
+
+@pytest.fixture(scope="module")
+def first_run(project, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("together") / "build"
+    result = CliRunner().invoke(main, ["run", "--root", str(project), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "unchanged" not in result.output
+    return out
+
+
+def test_one_process_writes_the_bytes_of_the_separate_commands(first_run, separate):
+    shared = _files(first_run)
+    assert set(shared) == set(separate)
+    different = [name for name in separate if shared[name] != separate[name]]
+    assert different == []
+    assert {"kg.trig", "kg.ttl", "views/index.html", "docs/index.html"} <= set(shared)
+    assert any(name.endswith(".png") for name in shared)
+
+
+def test_a_second_run_rewrites_nothing(project, first_run):
+    before, stamps = _files(first_run), _stamps(first_run)
+    steps = run_project(project, first_run).steps
+    assert [s.name for s in steps if not s.skipped] == []
+    assert len(steps) >= 4
+    assert _files(first_run) == before
+    assert _stamps(first_run) == stamps
+
+
+def test_a_removed_output_is_made_again_alone(project, first_run, separate):
+    (first_run / "figures" / "mechanism-frequency.png").unlink()
+    steps = run_project(project, first_run).steps
+    assert [s.name for s in steps if not s.skipped] == ["figures"]
+    assert (first_run / "figures" / "mechanism-frequency.png").read_bytes() == separate[
+        "figures/mechanism-frequency.png"
+    ]
+
+
+def test_an_edited_output_is_replaced(project, first_run, separate):
+    page = first_run / "docs" / "index.html"
+    page.write_text("<p>edited by hand</p>", encoding="utf-8")
+    steps = run_project(project, first_run).steps
+    assert [s.name for s in steps if not s.skipped] == ["docs"]
+    assert page.read_bytes() == separate["docs/index.html"]
+
+
+def test_an_unreadable_manifest_rebuilds_rather_than_trusts(project, first_run):
+    (first_run / MANIFEST).write_text("{not json", encoding="utf-8")
+    assert Manifest.read(first_run).steps == {}
+    steps = run_project(project, first_run).steps
+    assert all(not s.skipped for s in steps)
+
+
+def test_an_edited_case_rebuilds_the_graph_and_what_reads_it(tmp_path):
+    root = _project(tmp_path)
+    out = tmp_path / "build"
+    assert run_project(root, out).conforms
+    trig = (out / "kg.trig").read_bytes()
+    record = root / "data" / "cases" / "gd-b3-01.yaml"
+    text = record.read_text(encoding="utf-8")
+    assert "  en: Establishing" in text
+    record.write_text(text.replace("  en: Establishing", "  en: Revised, establishing", 1), "utf-8")
+    steps = {s.name: s.skipped for s in run_project(root, out).steps}
+    assert steps["graph"] is False
+    assert (out / "kg.trig").read_bytes() != trig
+    assert b"Revised" in (out / "kg.trig").read_bytes()
+
+
+def test_an_invalid_project_writes_nothing(tmp_path):
+    root = _project(tmp_path)
+    out = tmp_path / "build"
+    record = root / "data" / "cases" / "gd-b3-01.yaml"
+    record.write_text(
+        record.read_text(encoding="utf-8") + "\nunknown_field_for_test: 1\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["run", "--root", str(root), "--out", str(out)])
+    assert result.exit_code == 1
+    assert not (out / "kg.trig").exists()
