@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import copyreg
 import datetime
+import faulthandler
 import gc
 import io
 import math
@@ -310,6 +311,7 @@ def _child(
         with contextlib.suppress(OSError):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 2)
+        faulthandler.disable()  # it writes to a copy of stderr (pytest's, for one)
         try:
             reply: tuple[str, object] = ("value", work())
         except BaseException as exc:  # everything goes back to the parent

@@ -150,26 +150,31 @@ def test_hostile_query_is_refused(seed_trig: Path, canary: Canary, store: str, k
 def test_parameters_cannot_inject_syntax(seed_trig: Path, canary: Canary, store: str):
     graph = ("--store", store, "--graph", seed_trig)
     injected = f'广州市" }} SERVICE <{canary.url}> {{ ?s ?p ?o }} FILTER("'
-    out = accepted(run("query", *graph, "--name", "cases-by-place", "--param", f"place={injected}"))
-    assert "(0 rows)" in out
+    result = run("query", *graph, "--name", "cases-by-place", "--param", f"place={injected}")
+    assert result.exit_code == 2
+    refused(result, "matches nothing")
     refused(
         run("query", *graph, "--name", "cases-with-mechanism", "--param", "mechanism=x> { <y"),
-        "not a valid IRI",
+        "matches nothing",
     )
     assert canary.hits == 0
 
 
 @pytest.mark.parametrize("store", ["memory", "oxigraph"])
 def test_lookalike_parameters_match_nothing_silently_wrong(seed_trig: Path, store: str):
-    """⼴州市 (Kangxi radical) and full-width codes are other strings: 0 rows, not 广州市's."""
+    """⼴州市 (Kangxi radical) and full-width codes are other strings: refused, never 广州市's
+    rows under another name; the message offers the real place as a close match."""
     graph = ("--store", store, "--graph", seed_trig)
     real = accepted(run("query", *graph, "--name", "cases-by-place", "--param", "place=广州市"))
     assert "gd-b3-04" in real
     for lookalike in ("\u2f34州市", "４４０１００"):
-        out = accepted(
-            run("query", *graph, "--name", "cases-by-place", "--param", f"place={lookalike}")
-        )
-        assert "(0 rows)" in out
+        result = run("query", *graph, "--name", "cases-by-place", "--param", f"place={lookalike}")
+        assert result.exit_code == 2
+        out = refused(result, "matches nothing")
+        assert "gd-b3-04" not in out
+    assert "place:440100" in refused(
+        run("query", *graph, "--name", "cases-by-place", "--param", "place=\u2f34州市")
+    )
 
 
 def _kg(*args: object, timeout: float = 60) -> subprocess.CompletedProcess:
