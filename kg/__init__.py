@@ -4,6 +4,7 @@ The public API (what notebooks and scripts import from `kg`):
 
     KnowledgeGraph                 the graph in a store: queries, patterns, views
     build_project, write_build     build (and validate) from data/, write build/
+    write_site                     the browsable research site (build/site/)
     ingest_notice, accept_drafts   a notice -> draft records; reviewed drafts -> data/cases
     named_queries                  the named query library
     find_patterns                  the cross-case report of any graph
@@ -26,7 +27,7 @@ from kg.core.about import __version__
 
 if TYPE_CHECKING:
     from kg.analysis.patterns import find_patterns
-    from kg.api import KnowledgeGraph, build_project, compact_id, write_build
+    from kg.api import KnowledgeGraph, build_project, compact_id, write_build, write_site
     from kg.core.errors import KgError, Problem
     from kg.ingest import accept_drafts, ingest_notice
     from kg.outputs.figures import find_cjk_font as cjk_font
@@ -36,6 +37,7 @@ _PUBLIC = {
     "KnowledgeGraph": ("kg.api", "KnowledgeGraph"),
     "build_project": ("kg.api", "build_project"),
     "write_build": ("kg.api", "write_build"),
+    "write_site": ("kg.api", "write_site"),
     "compact_id": ("kg.api", "compact_id"),
     "ingest_notice": ("kg.ingest", "ingest_notice"),
     "accept_drafts": ("kg.ingest", "accept_drafts"),
@@ -58,6 +60,7 @@ __all__ = [
     "ingest_notice",
     "named_queries",
     "write_build",
+    "write_site",
 ]
 
 

@@ -14,6 +14,9 @@ as methods; it sits above every stage, so no stage needs to know it.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,6 +82,14 @@ class KnowledgeGraph(QueryGraph):
         }[name]
         return make(self, data)
 
+    def tables(self) -> dict:
+        """The analyst tables of `kg export --format csv` (cases, case_mechanism_matrix,
+        ...) by name, each a `DataTable` with its codebook labels; `.to_dataframe()`
+        gives a pandas DataFrame."""
+        from kg.outputs.tables import analyst_tables
+
+        return {table.name: table for table in analyst_tables(self)}
+
     def view_html(self, view: str | View, *, index_href: str = "#") -> str:
         """A view (by name, or one made by `view`) as a self-contained, offline HTML page,
         e.g. for a notebook's iframe."""
@@ -98,10 +109,25 @@ def build_project(root: Path | str = ".", *, check: bool = True) -> tuple[Build,
 
 
 def write_build(result: Build, out: Path | str) -> list[Path]:
-    """Write kg.ttl and kg.trig so that they switch as one (see `kg.build.publish`)."""
+    """Write kg.ttl and kg.trig so that they switch as one (see `kg.build.publish`), then
+    the analytic index of the new generation beside them (`kg.query.index`)."""
     from kg.build.publish import write_build as publish
+    from kg.query.index import write_index
 
-    return publish(result, Path(out))
+    written = publish(result, Path(out))
+    trig = next((p for p in written if p.name == "kg.trig"), None)
+    if trig is not None:
+        write_index(trig)
+    return written
+
+
+def write_site(graph: QueryGraph, out: Path | str, *, texts=None, root: Path | str = "."):
+    """Write the browsable research site of `graph` into the folder `out`, atomically
+    (`kg.site.build.write_site`); the source texts come from `texts` (by source id) or
+    from ROOT/data/sources. Returns a `SiteReport` (pages per kind, files, bytes)."""
+    from kg.site.build import write_site as write
+
+    return write(graph, out, texts=texts, root=root)
 
 
 def compact_id(value: object) -> str:
@@ -109,3 +135,144 @@ def compact_id(value: object) -> str:
     from kg.analysis.networks import compact_id as short
 
     return short(value)
+
+
+# -- one process for the whole of `make run` --
+
+#: The steps of `run_project` after the graph, in order: name -> what it writes under OUT.
+RUN_STEPS = ("views", "figures", "docs", "site")
+
+
+@dataclass
+class StepResult:
+    """One step of a run: whether it was skipped (its inputs had not changed) and its time."""
+
+    name: str
+    skipped: bool
+    seconds: float
+    outputs: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    """What `run_project` did; `report` is the validation report if the graph was built
+    (and `conforms` False if it was refused: then nothing after it ran)."""
+
+    steps: list[StepResult] = field(default_factory=list)
+    report: Report | None = None
+
+    @property
+    def conforms(self) -> bool:
+        return self.report is None or self.report.conforms
+
+
+def _has_site() -> bool:
+    """Whether this version has the research site (`kg.site.write_site`), found without
+    importing it: the pages pull in networkx and numpy, a second a run that skips them."""
+    from importlib.util import find_spec
+
+    try:
+        return find_spec("kg.site.build") is not None
+    except ImportError:
+        return False
+
+
+def run_project(
+    root: Path | str = ".",
+    out: Path | str = "build",
+    *,
+    force: bool = False,
+    on_step: Callable[[StepResult], None] | None = None,
+) -> RunResult:
+    """Build, validate and write the graph, then the views, figures, docs and site, in one
+    process that loads the graph once; a step whose inputs did not change since the last
+    run into OUT is skipped (`kg.build.cache`), unless `force`.
+
+    The outputs are byte for byte those of the separate commands (`kg build`, `kg render`,
+    `kg figures`, `kg docs`, `kg site`) on a clean OUT.
+    """
+    from kg.build.cache import Manifest, code_digest, digest, fresh_run, inputs_key
+    from kg.core.layout import Project
+    from kg.core.textio import atomic_write_text
+
+    root, out = Path(root), Path(out)
+    project = Project(root, out)
+    result = RunResult()
+    shared: dict[str, KnowledgeGraph] = {}
+
+    def done(step: StepResult) -> None:
+        result.steps.append(step)
+        if on_step is not None:
+            on_step(step)
+
+    started = time.perf_counter()
+    if not force and (steps := fresh_run(root, out)) is not None:
+        for name in steps:
+            done(StepResult(name, True, time.perf_counter() - started))
+        return result
+    manifest = Manifest.read(out)
+    manifest.forget("run")
+    code = code_digest()
+    key = inputs_key(root, project.inputs())
+    graph_digest = manifest.value("graph", "digest")
+    if force or graph_digest is None or not manifest.fresh("graph", key):
+        built, report = build_project(root, check=True)
+        result.report = report
+        if report is not None and not report.conforms:
+            return result
+        manifest.forget("graph")
+        written = write_build(built, out)
+        graph_digest = digest(project.trig.read_bytes())
+        manifest.record("graph", key, written, digest=graph_digest)
+        manifest.write()
+        done(StepResult("graph", False, time.perf_counter() - started, written))
+    else:
+        done(StepResult("graph", True, time.perf_counter() - started))
+
+    def graph() -> KnowledgeGraph:  # loaded once, by the first step that needs it
+        if "graph" not in shared:  # Oxigraph: same bytes as rdflib's answers, 10-80x faster
+            shared["graph"] = KnowledgeGraph.open("oxigraph", root=root, graph_file=project.trig)
+        return shared["graph"]
+
+    def write_docs(kg: KnowledgeGraph, target: Path) -> None:
+        from kg.outputs.docs import render_docs
+
+        target.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(target / "index.html", render_docs(kg))
+
+    def write_views(kg: KnowledgeGraph, target: Path) -> None:
+        from kg.outputs.render import render_all
+
+        render_all(kg, target)
+
+    def write_figures(kg: KnowledgeGraph, target: Path) -> None:
+        from kg.outputs.figures import write_figures as figures
+
+        figures(kg, target, lang="zh")
+
+    def write_site(kg: KnowledgeGraph, target: Path) -> None:
+        from kg.site import write_site as site
+
+        site(kg, target, root=root)
+
+    writers = {"views": write_views, "figures": write_figures, "docs": write_docs}
+    if _has_site():
+        writers["site"] = write_site
+    for name in RUN_STEPS:
+        if name not in writers:
+            continue
+        started = time.perf_counter()
+        target = out / name
+        key = digest(name, code, graph_digest)
+        if not force and manifest.fresh(name, key):
+            done(StepResult(name, True, time.perf_counter() - started))
+            continue
+        manifest.forget(name)
+        manifest.write()
+        writers[name](graph(), target)
+        manifest.record(name, key, [target])
+        manifest.write()
+        done(StepResult(name, False, time.perf_counter() - started, [target]))
+    manifest.finish(inputs_key(root, project.inputs()))
+    manifest.write()
+    return result

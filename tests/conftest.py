@@ -20,8 +20,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from rdflib import Dataset
 
+from kg.api import KnowledgeGraph, write_build
 from kg.build.dataset import Build, build, load_inputs
+from kg.store.memory import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_ID = "gd-npc-innovation-cases-batch3-2020"
@@ -108,6 +111,14 @@ def pytest_configure(config) -> None:
     )
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Everything under tests/browser/ drives Chromium: mark it `browser` (-m "not browser")."""
+    folder = Path(__file__).parent / "browser"
+    for item in items:
+        if folder in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(autouse=True)
 def _no_outbound_connections(request):
     """Fail the test if it (or a fixture it used) tried to reach a non-loopback host."""
@@ -136,8 +147,35 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 
 @pytest.fixture(scope="session")
 def seed() -> Build:
-    """The real seed graph, built once for the session."""
+    """The real seed graph, built once for the session (once per worker under xdist).
+
+    Shared by every test that reads it: a test that changes `seed.dataset` must undo the
+    change before it returns (see test_validate.py), or build its own copy.
+    """
     return build(load_inputs(ROOT))
+
+
+@pytest.fixture(scope="session")
+def seed_kg(seed: Build) -> KnowledgeGraph:
+    """The seed graph behind the public API, in memory, over the same dataset as `seed`."""
+    return KnowledgeGraph(MemoryStore(seed.dataset), origin=f"built from {ROOT}")
+
+
+def scratch_kg(seed: Build) -> KnowledgeGraph:
+    """A copy of the seed graph that a test may change (copying is 5x faster than building)."""
+    dataset = Dataset()
+    for prefix, namespace in seed.dataset.namespaces():
+        dataset.bind(prefix, namespace, override=True)
+    dataset.addN(seed.dataset.quads((None, None, None, None)))
+    return KnowledgeGraph(MemoryStore(dataset), origin=f"copy of the seed built from {ROOT}")
+
+
+@pytest.fixture(scope="session")
+def seed_trig(seed: Build, tmp_path_factory) -> Path:
+    """The seed written as `kg build` writes it (kg.trig, kg.ttl), once for the session."""
+    out = tmp_path_factory.mktemp("seed-build")
+    write_build(seed, out)
+    return out / "kg.trig"
 
 
 @pytest.fixture

@@ -15,9 +15,10 @@ import click
 
 from kg.cli.options import report
 from kg.cli.outputs import diff, docs, export, figures, release, render
-from kg.cli.project import build, ingest, load, tag, validate
+from kg.cli.project import build, ingest, load, run, tag, validate
 from kg.cli.queries import patterns, query, stats
 from kg.cli.serving import serve
+from kg.cli.site import site
 from kg.core.about import __version__
 from kg.core.errors import KgError
 
@@ -47,6 +48,7 @@ def main() -> None:
 
 for command in (
     build,
+    run,
     validate,
     stats,
     query,
@@ -61,5 +63,6 @@ for command in (
     ingest,
     tag,
     serve,
+    site,
 ):
     main.add_command(command)

@@ -75,7 +75,7 @@ def figures(out_dir: Path, lang: str, source: GraphSource) -> None:
     "fmt",
     type=click.Choice(EXPORT_FORMATS),
     required=True,
-    help="ttl, nt, nq, trig, jsonld, xml (RDF); graphml, gexf (Gephi); csv (tables).",
+    help="ttl, nt, nq, trig, jsonld, xml (RDF); graphml, gexf (Gephi); csv, dta, parquet (tables).",
 )
 @click.option(
     "--out",
@@ -85,19 +85,35 @@ def figures(out_dir: Path, lang: str, source: GraphSource) -> None:
 )
 @click.option("--force", is_flag=True, help="Replace existing files.")
 @click.option("--excel", is_flag=True, help="CSV: start with a UTF-8 BOM so Excel reads Chinese.")
+@click.option(
+    "--network",
+    "network_name",
+    type=click.Choice(["graph", "case-mechanism", "cooccurrence", "similarity"]),
+    default="graph",
+    show_default=True,
+    help="graphml/gexf: the typed graph, or the case-mechanism, co-occurrence or "
+    "similarity network.",
+)
 @graph_options
-def export(fmt: str, out: Path | None, force: bool, excel: bool, source: GraphSource) -> None:
-    """Export the graph for Protégé, Gephi, triplestores, pandas/R/Excel.
+def export(
+    fmt: str, out: Path | None, force: bool, excel: bool, network_name: str, source: GraphSource
+) -> None:
+    """Export the graph for Protégé, Gephi, triplestores, pandas/R/Stata/Excel.
 
     RDF keeps one named graph per source in nq and trig; JSON-LD carries its context
-    inline (nothing is fetched); CSV cells that start with = + - @ are made inert.
+    inline (nothing is fetched). Tables (csv; dta and parquet with the extra `tables`)
+    come with codebook.csv and codebook.md; CSV cells that start with = + - @ are made
+    inert.
     """
     from kg.outputs.export import export as export_graph
 
     if out is None:
+        stem = "kg" if network_name == "graph" else network_name
         suffix = (find(RDF, fmt) or find(NETWORKS, fmt) or find(TABLES, fmt)).suffix
-        out = Path("build/export") / ("csv" if fmt == "csv" else f"kg{suffix}")
-    for path in export_graph(source.load(), fmt, out, force=force, excel=excel):
+        out = Path("build/export") / (fmt if find(TABLES, fmt) else f"{stem}{suffix}")
+    for path in export_graph(
+        source.load(), fmt, out, force=force, excel=excel, network_name=network_name
+    ):
         click.echo(f"  wrote {path}  {path.stat().st_size:,} bytes")
 
 
@@ -144,7 +160,7 @@ def release(out_root: Path, version: str, force: bool, source: GraphSource) -> N
     """
     from kg.outputs.release import make_release
 
-    target = make_release(source.load(), out_root, version=version, force=force)
+    target = make_release(source.load(), out_root, version=version, force=force, root=source.root)
     click.echo(f"wrote {target}")
     click.echo((target / "CANONICAL").read_text(encoding="utf-8").rstrip())
 
@@ -152,11 +168,13 @@ def release(out_root: Path, version: str, force: bool, source: GraphSource) -> N
 @click.command()
 @click.argument("before", type=click.Path(exists=True, path_type=Path))
 @click.argument("after", type=click.Path(exists=True, path_type=Path))
-@click.option("--summary", is_flag=True, help="Print only the counts.")
+@click.option("--summary", is_flag=True, help="Print the per-case summary and counts only.")
 def diff(before: Path, after: Path, summary: bool) -> None:
     """List the quads added (+) and removed (-) between two builds or releases.
 
-    BEFORE and AFTER are built files (.trig, .nq, .ttl, .nt) or release folders.
+    BEFORE and AFTER are built files (.trig, .nq, .ttl, .nt) or release folders. Lines
+    starting with # summarise each changed case (mechanisms tagged and untagged, fields
+    changed); a side without named graphs (Turtle) is compared as triples.
     Exits 0 when the graphs are the same, 1 when they differ and 2 when one cannot be
     read, like diff(1), so scripts can tell a change from a failure.
     """
@@ -168,6 +186,7 @@ def diff(before: Path, after: Path, summary: bool) -> None:
         for problem in exc.problems:
             click.echo(report(problem), err=True)
         sys.exit(2)
+    click.echo(result.summary(), nl=False)
     if not summary:
         click.echo(result.text(), nl=False)
     click.echo(f"{len(result.added)} added, {len(result.removed)} removed", err=True)

@@ -46,6 +46,48 @@ def build(root: Path, out: Path, no_validate: bool) -> None:
         click.echo(f"  wrote {path}")
 
 
+@click.command("run")
+@ROOT_OPTION
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder for the output files.",
+)
+@click.option("--force", is_flag=True, help="Rebuild every output, changed or not.")
+def run(root: Path, out: Path, force: bool) -> None:
+    """Build, validate and write everything `make run` makes, in one process.
+
+    The graph (kg.ttl, kg.trig), the views, the figures, the docs and the site; an
+    output whose inputs did not change since the last run into OUT is kept as it is
+    (the bytes are those of a clean build either way). Nothing is written unless
+    validation passes.
+    """
+    from kg.build.cache import fresh_run
+
+    started = time.perf_counter()
+    if not force and (steps := fresh_run(root, out)) is not None:  # without the graph code
+        for name in steps:
+            click.echo(f"  {name:<8} unchanged")
+        click.echo(f"{out} is up to date ({time.perf_counter() - started:.2f} s)")
+        return
+
+    def show(step) -> None:
+        what = "unchanged" if step.skipped else f"written in {step.seconds:.2f} s"
+        click.echo(f"  {step.name:<8} {what}")
+
+    from kg.api import run_project
+
+    result = run_project(root, out, force=force, on_step=show)
+    if result.report is not None and result.report.problems:
+        click.echo(result.report.text(), err=True)
+    if not result.conforms:
+        click.echo(f"not written: {out} keeps its previous contents", err=True)
+        sys.exit(1)
+    click.echo(f"{out} is up to date ({time.perf_counter() - started:.2f} s)")
+
+
 @click.command()
 @ROOT_OPTION
 def validate(root: Path) -> None:
@@ -126,6 +168,11 @@ def load(
     help="Promote reviewed drafts into data/cases/ (all, or the ids given with --id).",
 )
 @click.option("--id", "ids", multiple=True, help="With --accept: only these draft ids.")
+@click.option(
+    "--status", is_flag=True, help="List the TODOs left in the drafts, with the line to edit."
+)
+@click.option("--url", help="The web address the text was copied from (recorded in its source).")
+@click.option("--date", help="The page's date, YYYY-MM-DD, when the text does not show it.")
 def ingest(
     notice: Path | None,
     root: Path,
@@ -135,18 +182,29 @@ def ingest(
     dry_run: bool,
     accept: bool,
     ids: tuple[str, ...],
+    status: bool,
+    url: str | None,
+    date: str | None,
 ) -> None:
     """Turn a notice into draft case records with evidence, for a curator to review.
 
     \b
     kg ingest NOTICE.txt            # copies the text to data/sources/, drafts to data/drafts/
     kg ingest --accept [--id ID]    # moves reviewed drafts into data/cases/
+    kg ingest --status              # the TODOs left in the drafts, with the line to edit
 
     Drafts never overwrite curated records; ingesting the same notice again changes
     nothing. Every claim names the rule that produced it.
     """
     from kg.ingest import accept_drafts, ingest_notice
+    from kg.ingest.drafts import draft_status
 
+    if status:
+        left = draft_status(root, drafts_dir)
+        for line in left:
+            click.echo(line)
+        click.echo(f"{len(left)} TODO(s) left" if left else "no TODO left in the drafts")
+        return
     if accept:
         if notice:
             raise click.UsageError("--accept takes no NOTICE; use --id to pick drafts")
@@ -164,6 +222,8 @@ def ingest(
         drafts_dir=drafts_dir,
         write=not dry_run,
         batch=batch,
+        url=url,
+        date=date,
     )
     click.echo(report.summary(flag_style))
 
@@ -216,3 +276,9 @@ def tag(text: str | None, root: Path, eval_file: Path | None, split: str, errors
     for concept in sorted(find_in_sentence(finder, text)):
         c = finder.concepts[concept]
         click.echo(f"{concept:<40} {c.facet}")
+    from kg.ingest.tag import candidate_concepts
+    from kg.ingest.text import match_form, to_simplified
+
+    normal = match_form(to_simplified(text))
+    for candidate in candidate_concepts(finder, normal, [(0, len(normal))]):
+        click.echo(f"candidate new concept: {candidate.phrase}")

@@ -98,7 +98,7 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     is_flag=True,
     help="Allow SERVICE clauses (federated queries reach the network).",
 )
-@graph_options
+@graph_options(store="auto")
 @output_option
 def query(
     sparql,
@@ -130,7 +130,14 @@ def query(
     """
     from kg.query.graph import check_timeout
     from kg.query.library import named_queries, named_query
-    from kg.query.writers import format_ask, format_table, graph_bytes
+    from kg.query.writers import (
+        STREAMED,
+        format_ask,
+        format_table,
+        graph_bytes,
+        stream_index,
+        stream_select,
+    )
     from kg.store.rows import Table
 
     if list_queries:
@@ -160,9 +167,26 @@ def query(
             bindings = {k: term_from_param(k, v) for k, v in pairs.items()}
     except ParamError as exc:
         _usage_exit(exc)
-    result = kg.query(
-        text, params=bindings, timeout=timeout, allow_service=allow_service, where=where
-    )
+    prepared = None
+    if name and kg.indexed(name, pairs):  # an aggregate the build kept: no graph to load
+        if out_file is None and fmt in STREAMED and stream_index(kg.index, name, fmt):
+            return
+    elif name:  # the library's own text: no rdflib parse where the engine parses it
+        prepared = kg.prepare_own(text, bindings, where=where)
+    elif not allow_service:
+        prepared = kg.prepare(text, params=bindings, where=where)
+    if prepared is not None and out_file is None and not allow_service and fmt in STREAMED:
+        sys.stdout.flush()
+        if stream_select(kg.store, prepared, fmt, sys.stdout.buffer, timeout=timeout):
+            return
+    if allow_service:  # refused by every store, with the reason
+        result = kg.query(
+            text, params=bindings, timeout=timeout, allow_service=allow_service, where=where
+        )
+    elif prepared is None:
+        result = kg.named(name)
+    else:
+        result = kg.evaluate(prepared, timeout)
     if isinstance(result, bool):
         emit(format_ask(result, fmt or "table"), out_file)
         sys.exit(0 if result else 1)
@@ -204,7 +228,7 @@ def query(
     show_default=True,
     help="Seed of the community detection (same seed, same communities).",
 )
-@graph_options
+@graph_options(store="auto")
 @output_option
 def patterns(fmt, min_cases, seed, source, out_file) -> None:
     """The cross-case report: recurring mechanisms, frequent sets, clusters, contrasts."""

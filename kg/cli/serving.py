@@ -55,7 +55,7 @@ from kg.cli.options import GraphSource, graph_options
 @click.option(
     "--workers", type=click.IntRange(min=1), help="Queries run at once (default: twice the cores)."
 )
-@graph_options
+@graph_options(store="auto")
 def serve(
     port: int,
     host: str,

@@ -74,7 +74,12 @@ def _answer(graph: QueryGraph, job: Job) -> Reply:
     truncated = False
     if prepared.form in ("SELECT", "ASK"):
         fmt = negotiate(job.accept, job.formats, RESULT_FORMATS)
-        if prepared.form == "SELECT":
+        serialized = getattr(store, "select_serialized", None)  # Oxigraph writes it all
+        if prepared.form == "SELECT" and serialized is not None and fmt.name != "xml":
+            body, truncated = serialized(
+                prepared, fmt.oxigraph, timeout=None, max_rows=job.max_rows, graphs=graphs
+            )
+        elif prepared.form == "SELECT":
             table = store.select(prepared, timeout=None, max_rows=job.max_rows, graphs=graphs)
             body, truncated = results_bytes(table, fmt.name), table.truncated
         else:

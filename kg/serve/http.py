@@ -3,7 +3,8 @@
 Routes (everything else is a 404 with a JSON message):
 
     GET  /                   the query page (kg/templates/query.html, kg/static/query.*)
-    GET  /static/NAME        package assets from kg/static, nothing else
+    GET  /static/NAME        package assets from kg/static (the page's script and style,
+                             the vendored YASGUI and its licence), nothing else
     GET  /sparql             SPARQL 1.1 Protocol query (?query=...), or without a query
                              the service description (Turtle, N-Triples, JSON-LD)
     POST /sparql             application/x-www-form-urlencoded or application/sparql-query
@@ -53,19 +54,38 @@ if TYPE_CHECKING:
     from kg.serve.server import Server
 
 DRAIN_LIMIT = 16 * 1024**2  # an oversized body is read and dropped up to this size
-_STATIC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\.(js|css|jsonld)")
+_STATIC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\.(js|css|jsonld|txt)")
 _STATIC_TYPES = {
     "js": "text/javascript; charset=utf-8",
     "css": "text/css; charset=utf-8",
     "jsonld": "application/ld+json",
+    "txt": "text/plain; charset=utf-8",  # the licence of the vendored YASGUI
 }
 _HOST_HEADER = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
+# The two <style> elements YASGUI's column resizer inserts (constant text), by hash:
+# the table's resize rules, and the cursor while a column is dragged.
+YASGUI_STYLES = (
+    "'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk=' "
+    "'sha256-c0O6TmFAkgpNbHxKAa1BrveWHHopjEtC47i0PzMudxg='"
+)
 PAGE_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    f"default-src 'none'; script-src 'self'; style-src 'self' {YASGUI_STYLES}; "
+    "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
 )
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit also takes "²" and "٣"
 _RESERVED = {"format", "output", "results", "default-graph-uri", "named-graph-uri"}
+
+
+def _header(text: str, key: str) -> str:
+    """A `# key: value` line of a library query's header (title_zh, ...), or ""."""
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        name, _, value = line.lstrip("# ").partition(":")
+        if name.strip() == key:
+            return value.strip()
+    return ""
 
 
 def package_bytes(*parts: str) -> bytes | None:
@@ -294,6 +314,7 @@ class Handler(BaseHTTPRequestHandler):
             {
                 "name": q.name,
                 "title": q.title,
+                "title_zh": _header(q.text, "title_zh") or q.title,
                 "description": q.description,
                 "params": [
                     {

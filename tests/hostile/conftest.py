@@ -1,5 +1,7 @@
 """Helpers of the hostile-input suite: run the CLI, snapshot folders, one good build.
 
+`seed_trig` (the seed as `kg build` writes it) comes from tests/conftest.py.
+
 Every hostile case checks the same four things: the exit status (non-zero with a
 message naming the file, field or position, or zero with a safe and correct result),
 no traceback in the output, no new, partial or changed file in the folders the command
@@ -102,8 +104,3 @@ def built(good_build: Path, tmp_path: Path) -> Built:
     root = tmp_path / "project"
     shutil.copytree(good_build, root)
     return Built(root)
-
-
-@pytest.fixture(scope="session")
-def seed_trig(good_build: Path) -> Path:
-    return good_build / "build" / "kg.trig"

@@ -24,14 +24,24 @@ from .conftest import FIXTURES
 REMOTE_CONTEXT = '{"@context": "http://example.org/context.jsonld", "@id": "http://e/s"}'
 
 
+def _connect_ex() -> None:
+    with socket.socket() as sock:  # closed, so no ResourceWarning (an error in this suite)
+        sock.connect_ex(("192.0.2.1", 80))
+
+
+def _udp_sendto() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(b"x", ("192.0.2.1", 53))
+
+
 @pytest.mark.parametrize(
     "attempt",
     [
         lambda: socket.getaddrinfo("example.org", 80),
         lambda: socket.gethostbyname("example.org"),
         lambda: socket.create_connection(("192.0.2.1", 80), timeout=1),
-        lambda: socket.socket().connect_ex(("192.0.2.1", 80)),
-        lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("192.0.2.1", 53)),
+        _connect_ex,
+        _udp_sendto,
     ],
     ids=["getaddrinfo", "gethostbyname", "connect", "connect_ex", "udp-sendto"],
 )

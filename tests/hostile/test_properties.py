@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rdflib import Dataset
 from rdflib.compare import isomorphic
@@ -49,6 +49,9 @@ BASE = settings(
     derandomize=True,
     database=None,
 )
+
+
+NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 
 
 def examples(n: int) -> settings:
@@ -417,7 +420,7 @@ def corpus_strategy(inputs, vocab):
     return corpora(inputs, vocab)
 
 
-@examples(6)
+@settings(examples(6), phases=NO_SHRINK)  # a build per example: shrinking took minutes
 @given(data=st.data())
 def test_named_queries_agree_on_generated_graphs(inputs, vocab, corpus_strategy, data):
     cases = data.draw(corpus_strategy)

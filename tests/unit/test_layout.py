@@ -25,6 +25,7 @@ STAGES = (
     "query",
     "analysis",
     "outputs",
+    "site",
     "serve",
     "api",
     "cli",

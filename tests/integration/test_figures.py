@@ -16,7 +16,7 @@ from kg.core.errors import KgError
 from kg.outputs import figures
 from kg.outputs.figures import find_cjk_font, mechanism_counts, write_figures
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 NAMES = [
     "case-mechanism-matrix.png",
@@ -28,8 +28,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def kg() -> KnowledgeGraph:
-    return KnowledgeGraph.from_data(ROOT)
+def kg(seed_kg) -> KnowledgeGraph:
+    return seed_kg
 
 
 @pytest.fixture(scope="module")
@@ -106,15 +106,12 @@ def test_counts_match_an_independent_count_of_the_records(kg, independent_counts
     counts = {m.removeprefix("mech:"): n for m, _, _, n in mechanism_counts(kg)}
     assert counts["liaison-station"] == independent_counts["liaison-station"] == 5
     assert counts["liaison-station-central"] == independent_counts["liaison-station-central"]
-    assert counts["summons"] == independent_counts["summons"] == 2
+    assert counts["interview-summons"] == independent_counts["interview-summons"] == 2
     assert {m: n for m, n in counts.items() if n} == independent_counts
 
 
 def test_counts_agree_with_the_named_query(kg):
-    try:
-        rows = kg.select("mechanism-frequency").dicts()
-    except KgError as exc:
-        pytest.skip(f"mechanism-frequency.rq is not available: {exc}")
+    rows = kg.select("mechanism-frequency").dicts()
     from_query = {_slug(r["mechanism"]): int(r["cases"]) for r in rows}
     ours = {m.removeprefix("mech:"): n for m, _, _, n in mechanism_counts(kg)}
     assert ours == from_query

@@ -18,11 +18,9 @@ from kg import KnowledgeGraph
 from kg.cli import main
 from kg.query.library import named_queries
 
-from .conftest import ROOT
-
 PARAMS = {"mechanism": "liaison-station", "case": "gd-b3-05", "place": "广州市"}
 OXIGRAPH = shutil.which("oxigraph") or str(
-    Path(__file__).resolve().parents[1] / ".venv/bin/oxigraph"
+    Path(__file__).resolve().parents[2] / ".venv/bin/oxigraph"
 )
 
 
@@ -33,18 +31,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def trig(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("build")
-    assert (
-        CliRunner().invoke(main, ["build", "--root", str(ROOT), "--out", str(out)]).exit_code == 0
-    )
-    return out / "kg.trig"
+def trig(seed_trig) -> Path:
+    return seed_trig
 
 
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory):
     if not Path(OXIGRAPH).exists():
-        pytest.skip("the oxigraph server binary is not installed (pip install oxigraph)")
+        pytest.fail("the oxigraph server binary is missing: the test extra installs it (oxigraph)")
     port = _free_port()
     location = tmp_path_factory.mktemp("oxigraph-server")
     process = subprocess.Popen(
@@ -138,6 +132,7 @@ def garbage_server():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/query"
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture

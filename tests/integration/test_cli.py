@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from kg.cli import main
 from kg.core.about import __version__
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 
 def test_every_command_has_help():

@@ -24,21 +24,23 @@ from pathlib import Path
 
 import pytest
 import yaml
+from playwright import sync_api  # declared in the test extra: a missing one fails
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+from kg import KnowledgeGraph
+from kg.outputs.render import render_all
+
+from ..conftest import ROOT, scratch_kg
 
 CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no `chromium` on PATH (Debian package chromium): the browser tests need it",
-)
-sync_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is not installed")
-
-from rdflib import Graph, Literal, URIRef  # noqa: E402
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS  # noqa: E402
-
-from kg import KnowledgeGraph  # noqa: E402
-from kg.outputs.render import render_all  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="no `chromium` on PATH (Debian package chromium): the browser tests need it",
+    ),
+]
 CASE_RECORDS = [
     yaml.safe_load(p.read_text(encoding="utf-8"))
     for p in sorted((ROOT / "data" / "cases").glob("*.yaml"))
@@ -119,6 +121,8 @@ def independent_counts(kg: KnowledgeGraph) -> dict[str, tuple[int, int]]:
                     stack.append(parent)
         return out
 
+    # a concept is never paired with its own broader or narrower concept
+    pairs = {(a, b) for a, b in pairs if b not in expanded({a}) and a not in expanded({b})}
     sets = {c: expanded(ms) for c, ms in uses.items()}
     similar = [(a, b) for a, b in combinations(sorted(sets), 2) if sets[a] & sets[b]]
     rows = kg.select("network-edges").dicts()
@@ -305,13 +309,8 @@ def _render(kg: KnowledgeGraph, out: Path) -> Site:
 
 
 @pytest.fixture(scope="module")
-def seed_kg() -> KnowledgeGraph:
-    return KnowledgeGraph.from_data(ROOT)
-
-
-@pytest.fixture(scope="module")
 def site(seed_kg, tmp_path_factory) -> Site:
-    return _render(seed_kg, tmp_path_factory.mktemp("views"))
+    return _render(seed_kg, tmp_path_factory.mktemp("views") / "site")
 
 
 @pytest.fixture(scope="module")
@@ -414,7 +413,9 @@ HOSTILE = {
     "sep_zh": "约谈\u2028<!--<script>window.__pwned=6</script>\u2029",
     "sep_en": "talk\u2028</script><!--<script>window.__pwned=7</script>-->",
 }
-HOSTILE_CASE, HOSTILE_MECH, SEP_MECH = "gd-b3-01", "summons", "admonitory-talk"
+HOSTILE_CASE, SEP_MECH = "gd-b3-01", "admonitory-talk"
+#: a mechanism the case's record tags (read from the record, so recoding the case keeps it true)
+HOSTILE_MECH = next(r for r in CASE_RECORDS if r["id"] == HOSTILE_CASE)["mechanisms"][0]["id"]
 
 
 def _replace(dataset, subject, predicate, lang: str | None, value: str) -> None:
@@ -431,8 +432,8 @@ def _replace(dataset, subject, predicate, lang: str | None, value: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory) -> Site:
-    kg = KnowledgeGraph.from_data(ROOT)
+def hostile_site(seed, tmp_path_factory) -> Site:
+    kg = scratch_kg(seed)
     ds = kg.store.dataset
     case, mech, sep = (
         URIRef(CASE + HOSTILE_CASE),
@@ -452,7 +453,7 @@ def hostile_site(tmp_path_factory) -> Site:
         if (ev, RDF.object, mech) in ds and (ev, RDF.predicate, URIRef(RKG + "usesMechanism")) in ds
     )
     _replace(ds, evidence, URIRef(RKG + "quote"), None, HOSTILE["quote"])
-    return _render(kg, tmp_path_factory.mktemp("hostile"))
+    return _render(kg, tmp_path_factory.mktemp("hostile") / "site")
 
 
 def _tagged(items: list[dict]) -> list[int]:
@@ -592,10 +593,10 @@ def test_page_is_small_utf8_and_links_nothing_outside(site, rel):
 # -- regression: a body that declared two cases --
 
 
-def test_shared_body_has_one_jurisdiction_edge():
+def test_shared_body_has_one_jurisdiction_edge(seed):
     from kg.outputs.views import all_views
 
-    kg = KnowledgeGraph.from_data(ROOT)
+    kg = scratch_kg(seed)
     ds = kg.store.dataset
     declared = URIRef(RKG + "declaredBy")
     body = ds.value(URIRef(CASE + CASE_IDS[0]), declared, any=False)

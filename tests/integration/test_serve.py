@@ -4,8 +4,8 @@ The server runs in a thread on a free loopback port; SPARQLWrapper asks for ever
 format, raw http.client requests check the protocol's status codes, hostile queries
 (SERVICE to a loopback canary, FROM <file:///etc/passwd>, LOAD, a cartesian product,
 catastrophic regex backtracking, 500 nested groups) must be refused or cancelled while
-other clients are still answered, and Chromium runs a named query from the query page
-without a single request off the server.
+other clients are still answered. The query page in Chromium is tested in
+tests/browser/test_query_page.py.
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ import http.client
 import io
 import json
 import platform
-import shutil
 import socket
 import threading
 import time
 import warnings
-from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
@@ -35,9 +33,6 @@ from kg.serve.endpoint import make_server
 from kg.serve.replies import Reply
 from kg.store.oxigraph import OxigraphStore
 
-SPARQLWrapper = pytest.importorskip("SPARQLWrapper", reason="pip install SPARQLWrapper")
-
-ROOT = Path(__file__).resolve().parents[1]
 CASES = """SELECT ?case ?title WHERE {
   ?case a rkg:InnovationCase ; dcterms:title ?title . FILTER(lang(?title) = "zh")
 } ORDER BY ?case"""
@@ -68,8 +63,8 @@ def _stop(server):
 
 
 @pytest.fixture(scope="module")
-def kg() -> KnowledgeGraph:
-    return KnowledgeGraph.from_data(ROOT)
+def kg(seed_kg) -> KnowledgeGraph:
+    return seed_kg
 
 
 @pytest.fixture(scope="module")
@@ -641,77 +636,4 @@ def test_bad_request_line_is_json(server):
     assert b'"status": 400' in data and b"<html" not in data.lower()
 
 
-# -- the query page in a real browser --
-
-CHROMIUM = shutil.which("chromium")
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="no `chromium` on PATH (Debian package chromium)")
-def test_query_page_in_chromium(server, kg):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Python Playwright is missing")
-    expected = kg.select("mechanism-frequency")
-    hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            page = browser.new_page()
-            requests: list[str] = []
-            problems: list[str] = []
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.on(
-                "console",
-                lambda m: (
-                    problems.append(m.text)
-                    if m.type == "error" and "Failed to load resource" not in m.text
-                    else None
-                ),
-            )
-            page.goto(server.url + "/")
-            page.wait_for_selector('body[data-ready="true"]', timeout=15_000)
-            assert page.locator("#examples option").count() == len(named_queries()) + 1
-
-            page.select_option("#examples", "mechanism-frequency")
-            assert "skos:broader*" in page.input_value("#query")
-            page.click("#run")
-            page.wait_for_selector('body[data-state="done"]', timeout=15_000)
-            assert page.locator("#error").is_hidden()
-            headers = page.locator("#result-table thead th").all_text_contents()
-            assert headers == expected.variables
-            assert page.locator("#result-table tbody tr").count() == len(expected.rows)
-            first = page.locator("#result-table tbody tr").first.locator("td").first
-            assert first.text_content() == str(expected.rows[0][0])
-            csv_link = page.locator("#downloads a", has_text="CSV").get_attribute("href")
-            assert csv_link.startswith("queries/mechanism-frequency?")
-            status, headers_, body = call(server, "GET", "/" + csv_link)
-            assert status == 200 and headers_["Content-Type"].startswith("text/csv")
-
-            # hostile text stays text
-            page.select_option("#examples", "")
-            literal = hostile.replace("\\", "\\\\").replace('"', '\\"')
-            page.fill("#query", f'SELECT ?x WHERE {{ BIND("{literal}" AS ?x) }}')
-            page.click("#run")
-            page.wait_for_selector('body[data-state="done"]', timeout=15_000)
-            assert page.locator("#result-table tbody td").first.text_content() == hostile
-            assert page.locator("#results img, #results script").count() == 0
-            assert page.evaluate("window.__pwned") is None
-
-            # the server's message in the error box
-            page.fill("#query", "SELECT * WHERE { ?s ?p }")
-            page.click("#run")
-            page.wait_for_selector('body[data-state="done"]', timeout=15_000)
-            assert "line 1, column" in page.text_content("#error")
-
-            # zh -> en
-            assert page.text_content("#run") == "运行"
-            page.select_option("#lang", "en")
-            assert page.text_content("#run") == "Run"
-            assert "SPARQL query" in page.text_content("h1")
-            assert page.evaluate("document.documentElement.lang") == "en"
-        finally:
-            browser.close()
-    assert requests and all(u.startswith(server.url + "/") for u in requests), requests
-    assert not problems, problems
+# The query page in a real browser: tests/browser/test_query_page.py.

@@ -78,7 +78,7 @@ def test_key_lines_are_recorded(tmp_path):
     assert data["b"].key_lines == {"c": 3}
 
 
-YAML_FILES = sorted((Path(__file__).parents[1] / "data").rglob("*.yaml"))
+YAML_FILES = sorted((Path(__file__).parents[2] / "data").rglob("*.yaml"))
 
 
 def _both_paths(monkeypatch, path: Path):

@@ -2,53 +2,82 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rdflib.query import Result
 
 from kg import KnowledgeGraph
 from kg.cli import main
 from kg.query.library import named_queries
+from kg.query.writers import SELECT_FORMATS, format_table
 from kg.store.memory import MemoryStore
 from kg.store.oxigraph import OxigraphStore
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 PARAMS = {"mechanism": "liaison-station", "case": "gd-b3-05", "place": "广州市"}
 
 
 @pytest.fixture(scope="module")
-def trig(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("build")
-    assert (
-        CliRunner().invoke(main, ["build", "--root", str(ROOT), "--out", str(out)]).exit_code == 0
-    )
-    return out / "kg.trig"
-
-
-@pytest.fixture(scope="module")
-def stores(trig, tmp_path_factory) -> dict[str, KnowledgeGraph]:
+def stores(seed_trig, tmp_path_factory) -> dict[str, KnowledgeGraph]:
     on_disk = tmp_path_factory.mktemp("oxigraph")
     return {
-        "memory": KnowledgeGraph(MemoryStore.from_file(trig), origin=str(trig)),
-        "oxigraph": KnowledgeGraph(OxigraphStore.from_file(trig)),
-        "oxigraph-dir": KnowledgeGraph(OxigraphStore.from_file(trig, into=on_disk)),
+        "memory": KnowledgeGraph(MemoryStore.from_file(seed_trig), origin=str(seed_trig)),
+        "oxigraph": KnowledgeGraph(OxigraphStore.from_file(seed_trig)),
+        "oxigraph-dir": KnowledgeGraph(OxigraphStore.from_file(seed_trig, into=on_disk)),
     }
 
 
-def _rows(kg: KnowledgeGraph, name: str) -> list[str]:
-    query = named_queries()[name]
-    params = {p.name: PARAMS[p.name] for p in query.params if p.default is None}
-    return sorted(repr(sorted(row.items())) for row in kg.select(name, **params).dicts())
+def _sorted_rows(table) -> list[str]:
+    return sorted(repr(sorted(row.items())) for row in table.dicts())
+
+
+def _read_back(fmt: str, text: str) -> tuple[list[str], int]:
+    """Columns and row count of a written table, read with a standard reader per format."""
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(text)))
+        return rows[0], len(rows) - 1
+    if fmt in ("json", "tsv", "xml"):
+        result = Result.parse(io.StringIO(text), format=fmt)
+        return [str(v) for v in result.vars], len(list(result))
+    if fmt == "md":
+        lines = text.strip().splitlines()
+        return [c.strip() for c in lines[0].strip("|").split("|")], len(lines) - 2
+    lines = text.rstrip("\n").splitlines()  # table: header, rule, rows, "(N rows)"
+    return lines[0].split(), int(lines[-1].strip("()").split()[0])
 
 
 @pytest.mark.parametrize("name", sorted(named_queries()))
-def test_named_query_is_the_same_on_every_store(stores, name):
-    expected = _rows(stores["memory"], name)
-    assert expected
-    for store in ("oxigraph", "oxigraph-dir"):
-        assert _rows(stores[store], name) == expected, store
+def test_named_query_once_per_store(stores, name):
+    """Each named query runs once on each store: declared columns, rows, same rows everywhere.
+
+    Merged here from test_queries.py (columns, a row, title and description, deterministic
+    order) and test_query_cli.py (every query written in every output format and read
+    back): the query runs once per store and its table is written in-process in each
+    format; the CLI's formats are tested once on one table in test_query_cli.py.
+    """
+    query = named_queries()[name]
+    assert query.title and query.description
+    required = {p.name for p in query.params if p.default is None}
+    assert required <= set(PARAMS), f"add sample values for {sorted(required)} to PARAMS"
+    params = {p: PARAMS[p] for p in required}
+    tables = {store: kg.select(name, **params) for store, kg in stores.items()}
+    memory = tables["memory"]
+    assert memory.variables == list(query.columns)
+    assert memory.rows
+    ordered = "ORDER BY" in query.text  # case-tags and case-attributes feed sets
+    for store, table in tables.items():
+        assert table.variables == memory.variables, store
+        assert _sorted_rows(table) == _sorted_rows(memory), store
+        if ordered:  # ORDER BY makes the order deterministic, the same on every engine
+            assert table.dicts() == memory.dicts(), store
+    for fmt in SELECT_FORMATS:
+        columns, count = _read_back(fmt, format_table(memory, fmt))
+        assert (columns, count) == (list(query.columns), len(memory.rows)), fmt
 
 
 @pytest.mark.parametrize("name", ["case-tags", "case-attributes", "quantities", "timeline"])
@@ -75,14 +104,15 @@ def test_some_queries_have_engine_variants():
 
 
 @pytest.mark.parametrize(("name", "engine"), VARIANTS)
-def test_an_engine_variant_gives_the_standard_rows(stores, synthetic, name, engine):
+def test_an_engine_variant_gives_the_standard_rows(stores, synthetic_stores, name, engine):
     """Both texts run on the same store: the rewrite changes speed, never rows."""
     query = named_queries()[name]
     assert query.text_for(engine) != query.text
     assert query.text_for("some-other-engine") == query.text
-    kinds = {"rdflib": MemoryStore, "oxigraph": OxigraphStore}
-    for trig_file, params in ((stores["memory"].origin, PARAMS), (synthetic, {"case": None})):
-        kg = KnowledgeGraph(kinds[engine].from_file(Path(trig_file)))
+    seed = {"rdflib": stores["memory"], "oxigraph": stores["oxigraph"]}[engine]
+    synthetic = synthetic_stores[0 if engine == "rdflib" else 1]
+    for kg, params in ((seed, PARAMS), (synthetic, {"case": None})):
+        assert kg.store.engine == engine
         required = [p.name for p in query.params if p.default is None]
         given = {name: params.get(name) or PARAMS[name] for name in required}
         bound = query.bind({k: v for k, v in given.items() if v})
@@ -104,11 +134,19 @@ def test_patterns_are_the_same_on_every_store(stores):
     assert reports[0] == reports[1] == reports[2]
 
 
-def test_ask_and_construct_on_oxigraph(stores):
+def _first_tag(seed, case_id: str) -> str:
+    """A mechanism the case's YAML record tags, so the check follows the records."""
+    return next(c for c in seed.inputs.cases if c.id == case_id).mechanisms[0].id
+
+
+def test_ask_and_construct_on_oxigraph(stores, seed):
     kg = stores["oxigraph"]
-    assert kg.query("ASK { case:gd-b3-01 rkg:usesMechanism mech:summons }") is True
+    tag = _first_tag(seed, "gd-b3-01")
+    assert kg.query(f"ASK {{ case:gd-b3-01 rkg:usesMechanism mech:{tag} }}") is True
+    assert kg.query("ASK { case:gd-b3-01 rkg:usesMechanism mech:one-vote-veto }") is False
     graph = kg.query("CONSTRUCT { ?c rkg:usesMechanism ?m } WHERE { ?c rkg:usesMechanism ?m }")
-    assert len(graph) == 78
+    pairs = {(c.id, m.id) for c in seed.inputs.cases for m in c.mechanisms}
+    assert len(graph) == len(pairs) > 50
 
 
 def test_from_and_from_named_pick_graphs_on_every_store(stores):
@@ -149,10 +187,18 @@ def test_no_triple_sits_in_two_graphs(synthetic):
             assert seen.setdefault(triple, graph.identifier) == graph.identifier, triple
 
 
+@pytest.fixture(scope="module")
+def synthetic_stores(synthetic) -> tuple[KnowledgeGraph, KnowledgeGraph]:
+    """The synthetic corpus loaded once into each engine (queries never change a store)."""
+    return (
+        KnowledgeGraph(MemoryStore.from_file(synthetic)),
+        KnowledgeGraph(OxigraphStore.from_file(synthetic)),
+    )
+
+
 @pytest.mark.parametrize("name", sorted(named_queries()))
-def test_named_queries_agree_on_a_synthetic_corpus(synthetic, name):
-    memory = KnowledgeGraph(MemoryStore.from_file(synthetic))
-    oxigraph = KnowledgeGraph(OxigraphStore.from_file(synthetic))
+def test_named_queries_agree_on_a_synthetic_corpus(synthetic_stores, name):
+    memory, oxigraph = synthetic_stores
     first = memory.query("SELECT ?c WHERE { ?c a rkg:InnovationCase } ORDER BY ?c LIMIT 1")
     case = str(first.rows[0][0]).rsplit("/", 1)[-1]
     query = named_queries()[name]

@@ -33,7 +33,7 @@ from kg.store.memory import MemoryStore
 from kg.store.rows import Table
 from kg.store.sparql import prepare
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 PARAMS = {"mechanism": "liaison-station", "case": "gd-b3-05", "place": "广州市"}
 EX = "urn:x:"
