@@ -108,8 +108,10 @@ class RemoteStore:
             for item in parse(response):
                 deadline.check()
                 left = deadline.left()
-                if left is not None and sock is not None and hasattr(sock, "_sock"):
-                    sock._sock.settimeout(max(0.001, left))
+                # a response read to its end has let go of its socket (_sock is None)
+                raw = getattr(sock, "_sock", None)
+                if left is not None and raw is not None:
+                    raw.settimeout(max(0.001, left))
                 yield item
         except (SyntaxError, ValueError) as exc:
             raise KgError(Problem(self.url, f"malformed answer from the endpoint: {exc}")) from None

@@ -446,3 +446,67 @@ def test_load_of_a_bad_file_creates_no_store(tmp_path: Path):
     bad.write_text('<http://example.org/g> { "lit" <http://example.org/p> "o" . }', "utf-8")
     refused(run("load", "--store", f"oxigraph:{tmp_path / 'store'}", "--graph", bad), "line 1")
     assert not (tmp_path / "store").exists()
+
+
+def _kill_at_moments(args: list, seconds: float, after_each) -> list[int]:
+    """Run `kg *args` and SIGKILL it at fractions of `seconds`; call after_each() each time."""
+    outcomes = []
+    for fraction in (0.5, 0.8, 0.9, 0.97, 1.05):
+        proc = subprocess.Popen(
+            [KG, *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(seconds * fraction)
+        proc.send_signal(signal.SIGKILL)
+        outcomes.append(proc.wait())
+        after_each()
+    return outcomes
+
+
+def test_sigkill_during_render_shows_the_old_pages_or_the_new(built: Built, tmp_path: Path):
+    """Item 7: views killed at any moment never mix old and new pages."""
+    out, fresh = tmp_path / "views", tmp_path / "fresh"
+    accepted(run("render", "--graph", built.trig, "--out", out))
+    old = _visible(out)
+    changed = _changed_trig(built)
+    started = time.perf_counter()
+    subprocess.run([KG, "render", "--graph", changed, "--out", fresh], check=True)
+    seconds = time.perf_counter() - started
+    new = _visible(fresh)
+    assert old.keys() == new.keys() and old != new
+
+    def one_set() -> None:
+        assert _visible(out) in (old, new), "the views mix two renders"
+
+    outcomes = _kill_at_moments(["render", "--graph", changed, "--out", out], seconds, one_set)
+    assert -signal.SIGKILL in outcomes, "no run was killed before it finished"
+    accepted(run("render", "--graph", changed, "--out", out))
+    assert _visible(out) == new
+    assert _temps(tmp_path) == []
+
+
+def test_sigkill_during_ingest_leaves_nothing_accept_would_take(built: Built, tmp_path: Path):
+    """Item 7: a killed ingest leaves the data as it was, the whole set, or a partial set
+    that --accept refuses with a message (the source text is written last)."""
+    notice = FIXTURES / "notice-batch4.txt"
+    data, pristine, scratch = built.root / "data", tmp_path / "pristine", tmp_path / "scratch"
+    shutil.copytree(data, pristine)
+    shutil.copytree(built.root, scratch, symlinks=True)
+    started = time.perf_counter()
+    subprocess.run([KG, "ingest", notice, "--root", scratch], check=True, capture_output=True)
+    seconds = time.perf_counter() - started
+    before, whole = snapshot(pristine), snapshot(scratch / "data")
+    partial = []
+
+    def before_whole_or_refused() -> None:
+        now = snapshot(data)
+        assert _temps(data) == []
+        if now not in (before, whole):
+            partial.append(sorted(set(now) - set(before)))
+            refused(run("ingest", "--accept", "--root", built.root))
+            assert snapshot(data) == now  # the refusal took nothing
+        shutil.rmtree(data)
+        shutil.copytree(pristine, data)
+
+    args = ["ingest", notice, "--root", built.root]
+    outcomes = _kill_at_moments(args, seconds, before_whole_or_refused)
+    assert -signal.SIGKILL in outcomes, "no run was killed before it finished"
