@@ -99,6 +99,13 @@ class KnowledgeGraph(QueryGraph):
             self.view(view) if isinstance(view, str) else view, index_href=index_href
         )
 
+    def to_pyvis(self, view: str | View = "cooccurrence", *, lang: str = "zh", **options):
+        """A view as a `pyvis.network.Network` (JavaScript inline), to show or restyle in a
+        notebook; built without pyvis's quadratic add_node path."""
+        from kg.outputs.notebook import to_pyvis
+
+        return to_pyvis(self.view(view) if isinstance(view, str) else view, lang=lang, **options)
+
 
 def build_project(root: Path | str = ".", *, check: bool = True) -> tuple[Build, Report | None]:
     """Build the dataset from a project's data/ and ontology/; validate it unless `check`

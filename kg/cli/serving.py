@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from kg.cli.options import GraphSource, graph_options
@@ -55,6 +57,12 @@ from kg.cli.options import GraphSource, graph_options
 @click.option(
     "--workers", type=click.IntRange(min=1), help="Queries run at once (default: twice the cores)."
 )
+@click.option(
+    "--site",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Serve this research site (kg site's folder) at /site/. "
+    "Default: ROOT/build/site when it exists.",
+)
 @graph_options(store="auto")
 def serve(
     port: int,
@@ -65,14 +73,19 @@ def serve(
     max_body: int,
     max_reply: int,
     workers: int | None,
+    site: Path | None,
     source: GraphSource,
 ) -> None:
     """Serve a read-only SPARQL 1.1 endpoint at /sparql and a query page at /.
 
     Updates are refused (403); SERVICE, LOAD and FROM <url> never reach the network or
-    the disk; each query runs in its own process and is cancelled after --timeout.
+    the disk; each query runs in its own process and is cancelled after --timeout. The
+    research site, when there is one, is served read-only at /site/.
     """
     from kg.serve.endpoint import serve as run_server
+
+    if site is None and (source.root / "build" / "site" / "index.html").is_file():
+        site = source.root / "build" / "site"
 
     run_server(
         source.load(),
@@ -84,4 +97,5 @@ def serve(
         allow_remote=allow_remote,
         workers=workers,
         max_reply=max_reply,
+        site=site,
     )

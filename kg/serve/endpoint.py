@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import TextIO
 
 from kg.core.errors import KgError, Problem, option
@@ -43,6 +44,7 @@ def make_server(
     max_reply: int = DEFAULT_MAX_REPLY,
     log_requests: bool = False,
     stderr: TextIO | None = None,
+    site: Path | None = None,
 ) -> Server:
     """A bound (not yet serving) endpoint over `graph`; call `serve_forever()` to run it.
 
@@ -71,6 +73,14 @@ def make_server(
         raise KgError(Problem(option("max_body"), "must be at least 1024 bytes"))
     if max_reply < 1024:
         raise KgError(Problem(option("max_reply"), "must be at least 1024 bytes"))
+    if site is not None and not (site / "index.html").is_file():
+        raise KgError(
+            Problem(
+                option("site"),
+                f"{site} holds no research site (no index.html)",
+                hint="write one with `kg site` (or `make run`), or leave the option out",
+            )
+        )
     try:
         return Server(
             graph,
@@ -83,6 +93,7 @@ def make_server(
             max_memory=max_memory,
             max_reply=max_reply,
             log_requests=log_requests,
+            site=site,
             handler=Handler,
         )
     except OSError as exc:
@@ -108,6 +119,7 @@ def serve(
     max_reply: int = DEFAULT_MAX_REPLY,
     log_requests: bool = True,
     out: TextIO | None = None,
+    site: Path | None = None,
 ) -> None:
     """Serve until Ctrl-C, printing the URLs first."""
     out = out or sys.stdout
@@ -122,9 +134,12 @@ def serve(
         workers=workers,
         max_reply=max_reply,
         log_requests=log_requests,
+        site=site,
     )
     print(f"SPARQL endpoint: {server.url}/sparql", file=out)
     print(f"query page:      {server.url}/", file=out)
+    if site is not None:
+        print(f"research site:   {server.url}/site/", file=out)
     print(
         f"read-only; a query stops after {timeout:g} s and returns at most {max_rows} rows. "
         "Press Ctrl-C to stop.",

@@ -3,6 +3,7 @@
 Routes (everything else is a 404 with a JSON message):
 
     GET  /                   the query page (kg/templates/query.html, kg/static/query.*)
+    GET  /site/PATH          the research site's files (kg serve --site), read-only
     GET  /static/NAME        package assets from kg/static (the page's script and style,
                              the vendored YASGUI and its licence), nothing else
     GET  /sparql             SPARQL 1.1 Protocol query (?query=...), or without a query
@@ -49,6 +50,7 @@ from kg.serve.describe import service_description, void_work
 from kg.serve.execute import Job, answer
 from kg.serve.negotiate import GRAPH_FORMATS, RESULT_FORMATS, negotiate, prefers_text
 from kg.serve.replies import Refusal, Reply, error_reply, problem_reply, type_header
+from kg.serve.site import site_file
 
 if TYPE_CHECKING:
     from kg.serve.server import Server
@@ -277,6 +279,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._page()
         if path.startswith("/static/"):
             return self._static(path.removeprefix("/static/"))
+        if path == "/favicon.ico":  # browsers ask for it; the pages have none
+            return Reply(204, {"Content-Length": "0"})
+        if path == "/site" or path.startswith("/site/"):
+            return self._site(path.removeprefix("/site"))
         if path in ("/queries", "/queries/"):
             return self._queries()
         if path.startswith("/queries/"):
@@ -308,6 +314,13 @@ class Handler(BaseHTTPRequestHandler):
         if body is None:
             return self._error(404, "no such asset")
         return Reply(200, {"Content-Type": _STATIC_TYPES[match.group(1)]}, body)
+
+    def _site(self, rest: str) -> Reply:
+        if self.server.site is None:
+            return self._error(404, "no research site is served", hint="start kg serve --site DIR")
+        if not rest:  # /site: its pages link relative to /site/
+            return Reply(301, {"Location": "/site/", "Content-Length": "0"})
+        return site_file(self.server.site, rest.removeprefix("/"), self.server.limits.max_reply)
 
     def _queries(self) -> Reply:
         items = [

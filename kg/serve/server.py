@@ -25,6 +25,7 @@ import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from kg.core.errors import KgError
 from kg.core.isolate import (
@@ -80,9 +81,11 @@ class Server(ThreadingHTTPServer):
         max_memory: int | None = DEFAULT_MAX_MEMORY,
         max_reply: int = DEFAULT_MAX_REPLY,
         log_requests: bool = False,
+        site: Path | None = None,
         handler: type[BaseHTTPRequestHandler],
     ):
         self.kg = graph
+        self.site = site.resolve() if site is not None else None
         self.query_timeout = float(timeout)
         self.max_rows = int(max_rows)
         self.max_body = int(max_body)

@@ -358,3 +358,63 @@ def test_phone_screen(browser, site: Path, page: str):
         box = tab.page.locator("#network").bounding_box()
         assert box["width"] <= 390 and box["height"] >= 300
     tab.close()
+
+
+def _status(url: str) -> tuple[int, dict]:
+    """Status and headers of a GET, without following redirects."""
+    import http.client
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+        reply = conn.getresponse()
+        reply.read()
+        return reply.status, dict(reply.getheaders())
+    finally:
+        conn.close()
+
+
+def test_the_site_works_behind_kg_serve(browser, site: Path, graph):
+    """The same pages served at /site/: they load with no error, no request leaves the
+    site, every link resolves; nothing outside the folder can be fetched."""
+    import threading
+
+    from kg.serve.endpoint import make_server
+
+    server = make_server(graph, port=0, site=site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    leak = site / "assets" / "leak.css"
+    leak.symlink_to(ROOT / "pyproject.toml")
+    try:
+        base = server.url + "/site/"
+        tab = Tab(browser, site)
+        links: set[str] = set()
+        for name in ["", "case/gd-b3-05.html", "map.html", "views/graph.html", "sources.html"]:
+            tab.console.clear()
+            tab.requests.clear()
+            tab.page.goto(base + name)
+            tab.page.wait_for_selector(STABLE, state="attached", timeout=20_000)
+            record = tab.js(COLLECT)
+            assert record["csp"] == [] and tab.console == [], (name, record["csp"], tab.console)
+            assert all(u.startswith(base) for u in tab.requests), tab.requests
+            links |= {u.split("#")[0] for u in record["links"] if u.startswith(base)}
+        assert {f"{base}case/gd-b3-{n:02d}.html" for n in range(1, 11)} <= links
+        tab.close()
+        assert len(links) > 20
+        assert {u: _status(u)[0] for u in sorted(links)} == dict.fromkeys(sorted(links), 200)
+        status, headers = _status(server.url + "/site")
+        assert status == 301 and headers["Location"] == "/site/"
+        for bad in (
+            "/site/../kg.trig",
+            "/site/%2e%2e/%2e%2e/pyproject.toml",
+            "/site/assets/leak.css",  # a link that leads outside the folder
+            "/site/.hidden",
+            "/site/case/nothing.html",
+            "/site/assets/",
+        ):
+            assert _status(server.url + bad)[0] == 404, bad
+    finally:
+        leak.unlink()
+        server.shutdown()
+        server.server_close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import struct
 from collections import defaultdict
 from pathlib import Path
@@ -159,3 +161,21 @@ def test_an_unwritable_out_dir_names_the_path(kg, tmp_path):
 def test_an_unknown_language_is_refused(kg, tmp_path):
     with pytest.raises(KgError, match="unknown language"):
         write_figures(kg, tmp_path, lang="fr")
+
+
+def test_to_pyvis_keeps_every_node_and_edge_and_labels_stay_text(seed_kg):
+    kg = seed_kg
+    """The notebook's pyvis network: the view's nodes and edges, no duplicates lost or
+    added, JavaScript inline; a label holding markup and "href" is escaped in tooltips."""
+    view = kg.view("cooccurrence")
+    net = kg.to_pyvis(view, lang="en")
+    assert [n["id"] for n in net.nodes] == [n["id"] for n in view.nodes] == net.node_ids
+    assert len(net.edges) == len(view.edges) > 0
+    assert {n["label"] for n in net.nodes} == {n["label_en"] for n in view.nodes}
+    page = net.generate_html()
+    assert "vis.DataSet" in page and not re.search(r"(src|href)=\"https?:", page)
+    hostile = '<img src=x onerror="alert(1)"> href'
+    view.nodes[0]["title_en"] = hostile
+    net = kg.to_pyvis(view, lang="en")
+    assert net.nodes[0]["title"] == html.escape(hostile)
+    assert "<img" not in net.generate_html()

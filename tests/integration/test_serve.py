@@ -637,3 +637,22 @@ def test_bad_request_line_is_json(server):
 
 
 # The query page in a real browser: tests/browser/test_query_page.py.
+
+
+def test_the_site_is_only_served_when_there_is_one(server, kg, tmp_path):
+    error_of(*call(server, "GET", "/site/"), 404)
+    assert call(server, "GET", "/favicon.ico")[0] == 204
+    with pytest.raises(KgError, match="holds no research site"):
+        make_server(kg, port=0, site=tmp_path)
+    (tmp_path / "index.html").write_text("<!doctype html><title>site</title>", encoding="utf-8")
+    (tmp_path / "notes.md").write_text("not a page kind", encoding="utf-8")
+    srv = _start(make_server(kg, port=0, site=tmp_path))
+    try:
+        status, headers, body = call(srv, "GET", "/site/")
+        assert status == 200 and body.startswith(b"<!doctype html>")
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert call(srv, "HEAD", "/site/index.html")[0] == 200
+        error_of(*call(srv, "GET", "/site/notes.md"), 404)  # only the kinds a site has
+    finally:
+        _stop(srv)
