@@ -586,7 +586,8 @@ def test_named_queries(server, kg):
         "/static/.hidden.js",
         "/../kg/serve.py",
         "/nothing-here",
-        "/favicon.ico",
+        "/favicon.ico.bak",
+        "/site/../pyproject.toml",
     ],
 )
 def test_not_found_and_no_traversal(server, path):
