@@ -179,3 +179,17 @@ def test_to_pyvis_keeps_every_node_and_edge_and_labels_stay_text(seed_kg):
     net = kg.to_pyvis(view, lang="en")
     assert net.nodes[0]["title"] == html.escape(hostile)
     assert "<img" not in net.generate_html()
+
+
+def test_figures_say_nothing_about_the_missing_bold(seed_kg, tmp_path, caplog):
+    """The bundled font has no bold; matplotlib's notice of it stays off the terminal."""
+    import logging
+
+    from matplotlib import font_manager
+
+    from kg.outputs.figures import write_figures
+
+    font_manager.fontManager._findfont_cached.cache_clear()  # look the weights up again
+    with caplog.at_level(logging.WARNING, logger="matplotlib.font_manager"):
+        write_figures(seed_kg, tmp_path)
+    assert [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()] == []
