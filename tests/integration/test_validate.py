@@ -50,3 +50,24 @@ def test_qc_queries_catch_broken_graphs(seed):
     files = {p.file.rsplit("/", 1)[-1] for p in report.errors}
     assert {name for _, _, name in damage} <= files, report.text()
     assert not report.conforms
+
+
+def test_the_shapes_allow_exactly_the_record_schema_units():
+    """The SHACL shape lists the units the record schema knows (once it lacked two: a
+    valid record with unit `time` then failed validation)."""
+    from rdflib import Graph, Namespace
+    from rdflib.collection import Collection
+
+    from kg.records.schema import UNITS
+
+    from ..conftest import ROOT
+
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    shapes = Graph().parse(ROOT / "ontology" / "shapes.ttl")
+    unit = Namespace("https://schema.org/").unitText
+    lists = [
+        {str(v) for v in Collection(shapes, shapes.value(p, sh["in"]))}
+        for p in shapes.subjects(sh.path, unit)
+        if shapes.value(p, sh["in"]) is not None
+    ]
+    assert lists == [set(UNITS)]
