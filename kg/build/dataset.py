@@ -162,8 +162,8 @@ class _CaseWriter:
 
     def _span(self, node: URIRef, span: Span) -> None:
         self.add(node, RKG.quote, Literal(span.quote, lang="zh"))
-        self.add(node, RKG.startOffset, Literal(span.start, datatype=XSD.nonNegativeInteger))
-        self.add(node, RKG.endOffset, Literal(span.end, datatype=XSD.nonNegativeInteger))
+        self.add(node, RKG.startOffset, Literal(span.start, datatype=XSD.integer))
+        self.add(node, RKG.endOffset, Literal(span.end, datatype=XSD.integer))
         self.add(node, PROV.wasQuotedFrom, SRC[self.source.id])
 
     def claim(self, predicate: URIRef, obj: URIRef, span: Span) -> URIRef:
