@@ -140,8 +140,9 @@ def _write_temp(path: Path, data: bytes) -> str:
     return tmp
 
 
-def _sweep(path: Path) -> None:
-    """Delete temporaries of `path` left by a process that was killed while writing it."""
+def sweep_temporaries(path: Path) -> None:
+    """Delete temporaries of `path` left by a process that was killed while writing it
+    (a run that finds the file already up to date writes nothing, and sweeps with this)."""
     prefix = f".{path.name}."
     for stale in path.parent.glob(f"{glob.escape(prefix)}*.tmp"):
         pid = stale.name[len(prefix) :].split(".", 1)[0]
@@ -212,6 +213,6 @@ def atomic_write_many(files: Iterable[tuple[Path, bytes]]) -> None:
             Path(tmp).unlink(missing_ok=True)
         raise
     for _, path in staged:
-        _sweep(path)
+        sweep_temporaries(path)
     for path, data in streams:
         _write_through(path, data)

@@ -36,6 +36,7 @@ from pathlib import Path
 from kg.core.errors import KgError, Problem, option
 from kg.core.fields import is_slug
 from kg.core.layout import Project
+from kg.core.textio import sweep_temporaries
 from kg.core.yamlstrict import load_yaml
 from kg.ingest.assemble import Assembler
 from kg.ingest.drafts import (
@@ -322,6 +323,8 @@ class Ingester:
             # next run completes (and `--accept` names), never a source with no drafts.
             text_path = outputs[0][0]
             write_all(sorted(writes, key=lambda item: item[0] == text_path))
+            for path in [*(p for p, _ in outputs), manifest]:  # a killed run's leftovers
+                sweep_temporaries(path)
             report.written = True
 
     @staticmethod

@@ -485,8 +485,9 @@ def test_sigkill_during_render_shows_the_old_pages_or_the_new(built: Built, tmp_
 
 
 def test_sigkill_during_ingest_leaves_nothing_accept_would_take(built: Built, tmp_path: Path):
-    """Item 7: a killed ingest leaves the data as it was, the whole set, or a partial set
-    that --accept refuses with a message (the source text is written last)."""
+    """Item 7: a killed ingest leaves the data as it was, or the whole set, or a partial
+    set that --accept refuses (the source text is written last); the next ingest completes
+    the set and removes the killed run's temporaries."""
     notice = FIXTURES / "notice-batch4.txt"
     data, pristine, scratch = built.root / "data", tmp_path / "pristine", tmp_path / "scratch"
     shutil.copytree(data, pristine)
@@ -495,18 +496,38 @@ def test_sigkill_during_ingest_leaves_nothing_accept_would_take(built: Built, tm
     subprocess.run([KG, "ingest", notice, "--root", scratch], check=True, capture_output=True)
     seconds = time.perf_counter() - started
     before, whole = snapshot(pristine), snapshot(scratch / "data")
-    partial = []
+    args = ["ingest", notice, "--root", built.root]
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {k: v for k, v in snapshot(folder).items() if not k.endswith(".tmp")}
 
     def before_whole_or_refused() -> None:
-        now = snapshot(data)
-        assert _temps(data) == []
+        now = files(data)
         if now not in (before, whole):
-            partial.append(sorted(set(now) - set(before)))
             refused(run("ingest", "--accept", "--root", built.root))
-            assert snapshot(data) == now  # the refusal took nothing
+            assert files(data) == now  # the refusal took nothing
+        accepted(run(*args))  # the next run completes the set
+        assert snapshot(data) == whole and _temps(data) == []
         shutil.rmtree(data)
         shutil.copytree(pristine, data)
 
-    args = ["ingest", notice, "--root", built.root]
     outcomes = _kill_at_moments(args, seconds, before_whole_or_refused)
     assert -signal.SIGKILL in outcomes, "no run was killed before it finished"
+
+
+def test_a_killed_ingests_temporaries_go_with_the_next_run(built: Built):
+    """Even when the next run finds every draft up to date and so writes nothing."""
+    notice = FIXTURES / "notice-batch4.txt"
+    accepted(run("ingest", notice, "--root", built.root))
+    drafts = next((built.root / "data" / "drafts").iterdir())
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout.strip()  # a pid now unused
+    left = [drafts / f".{p.name}.{dead}.x1y2z3.tmp" for p in sorted(drafts.glob("*.yaml"))[:2]]
+    for path in left:
+        path.write_text("half a draft", encoding="utf-8")
+    assert "unchanged" in accepted(run("ingest", notice, "--root", built.root))
+    assert _temps(built.root / "data") == []
