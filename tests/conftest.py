@@ -12,12 +12,15 @@ fetches), not native code such as Oxigraph's HTTP client or the browser.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import ipaddress
+import json
 import shutil
 import socket
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from rdflib import Dataset
@@ -184,3 +187,65 @@ def project(tmp_path: Path) -> Path:
     for part in ("data", "ontology"):
         shutil.copytree(ROOT / part, tmp_path / part)
     return tmp_path
+
+
+class Canary:
+    """A loopback TCP port that counts the connections it receives and closes each at once:
+    a query that escaped the checks shows up in `hits` (and fails fast, its connection
+    reset); it is counted before the client can see the close. `url` is an endpoint
+    address on that port, for SERVICE, FROM and LOAD."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
+        self.hits = 0
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.hits += 1
+            conn.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
+        self.sock.close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def canary():
+    found = Canary()
+    yield found
+    found.close()
+
+
+def call(srv, method: str, path: str, body=None, headers=None, timeout: float = 30):
+    """One HTTP request to the server `srv` (anything with a `url`), on a connection of
+    its own: (status, headers, body), nothing followed or retried."""
+    host, port = urlsplit(srv.url).netloc.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def error_of(status: int, headers: dict, body: bytes, expected: int) -> dict:
+    """The JSON error of a reply, after checking the status and that no traceback leaked."""
+    assert status == expected, body[:500]
+    assert headers["Content-Type"].startswith("application/json")
+    assert b"Traceback" not in body and b'File "' not in body
+    doc = json.loads(body)
+    assert doc["status"] == expected and doc["error"]
+    return doc

@@ -5,14 +5,12 @@ Before: a `#` comment ended by a lone carriage return hid `SERVICE <http://...>`
 the check (rdflib ends comments at \\n only), and `kg query --store oxigraph` then sent
 a request to the host. Now `prepare` checks the canonical text (`kg.store.sparqltext`)
 and every store runs exactly `PreparedQuery.text`. These tests run that text in an
-unsandboxed pyoxigraph store beside a local listener: any connection is a failure.
+unsandboxed pyoxigraph store beside a local canary: any connection is a failure.
 """
 
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 
 import pyoxigraph as ox
 import pytest
@@ -23,49 +21,8 @@ from kg.core.errors import KgError
 from kg.store.sparql import prepare
 from kg.store.sparqltext import canonical
 
+from ..conftest import Canary
 from .test_properties import examples
-
-
-class Listener:
-    """A TCP port on loopback that counts connections and closes each at once.
-
-    A thread accepts, counts, then closes: a client that reached the port gets its
-    connection reset (so a query that escaped fails fast instead of waiting for a reply),
-    and it is counted before the client can see the close, so no count is missed.
-    """
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.hits = 0
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.hits += 1
-            conn.close()
-
-    def connections(self) -> int:
-        return self.hits
-
-    def close(self) -> None:
-        self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-
-
-@pytest.fixture(scope="module")
-def listener():
-    found = Listener()
-    yield found
-    found.close()
-
 
 # Everything the SPARQL grammar (or one of the two parsers) may read as a line end or as
 # whitespace, and escapes that spell them.
@@ -78,29 +35,29 @@ def _service(port: int) -> str:
     return f"SERVICE <http://127.0.0.1:{port}/sparql> {{ ?a ?b ?c }}"
 
 
-def _runs_without_a_connection(text: str, listener: Listener) -> None:
+def _runs_without_a_connection(text: str, canary: Canary) -> None:
     """Either the check refuses `text`, or what it passes makes no connection."""
-    before = listener.connections()
+    before = canary.hits
     try:
         prepared = prepare(text, local_graphs=())
     except KgError:
         return
     with contextlib.suppress(SyntaxError, OSError, RuntimeError, ValueError):
         list(ox.Store().query(prepared.text) or [])
-    assert listener.connections() == before, f"the checked query reached the network: {text!r}"
+    assert canary.hits == before, f"the checked query reached the network: {text!r}"
 
 
 @pytest.mark.parametrize("end", BREAKS + ESCAPES)
-def test_a_comment_cannot_hide_service(listener, end):
-    text = f"SELECT * WHERE {{ BIND(1 AS ?x) # hidden{end} {_service(listener.port)}\n}}"
-    _runs_without_a_connection(text, listener)
+def test_a_comment_cannot_hide_service(canary, end):
+    text = f"SELECT * WHERE {{ BIND(1 AS ?x) # hidden{end} {_service(canary.port)}\n}}"
+    _runs_without_a_connection(text, canary)
 
 
-def test_the_lone_carriage_return_of_the_report(listener):
-    text = f"SELECT * WHERE {{ BIND(1 AS ?x) #\r{_service(listener.port)}\n}}"
+def test_the_lone_carriage_return_of_the_report(canary):
+    text = f"SELECT * WHERE {{ BIND(1 AS ?x) #\r{_service(canary.port)}\n}}"
     with pytest.raises(KgError, match="SERVICE"):
         prepare(text, local_graphs=())
-    assert listener.connections() == 0
+    assert canary.hits == 0
 
 
 @settings(examples(60), suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -110,9 +67,9 @@ def test_the_lone_carriage_return_of_the_report(listener):
     inside=st.sampled_from(["comment", "string", "long-string", "iri", "plain"]),
     after=NOISE,
 )
-def test_no_variant_reaches_the_network(listener, before, end, inside, after):
+def test_no_variant_reaches_the_network(canary, before, end, inside, after):
     """Comments, strings and IRIs around a SERVICE, ended by every kind of break."""
-    service = _service(listener.port)
+    service = _service(canary.port)
     wrapped = {
         "comment": f"#{before}{end}{service}",
         "string": f'BIND("{before}{end}" AS ?y) {service}',
@@ -121,7 +78,7 @@ def test_no_variant_reaches_the_network(listener, before, end, inside, after):
         "plain": f"{service}{end}#{after}",
     }[inside]
     text = f"SELECT * WHERE {{ BIND(1 AS ?x) {wrapped}\n}}"  # the \n closes any comment
-    _runs_without_a_connection(text, listener)
+    _runs_without_a_connection(text, canary)
 
 
 @examples(60)

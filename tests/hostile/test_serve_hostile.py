@@ -23,17 +23,11 @@ import kg.serve.endpoint as serve
 from kg import KnowledgeGraph
 from kg.store.oxigraph import OxigraphStore
 
-from .test_sparql import CARTESIAN, HOSTILE, READ_ONLY, REGEX_BOMB, Canary
+from ..conftest import call, error_of
+from .test_sparql import CARTESIAN, HOSTILE, READ_ONLY, REGEX_BOMB
 
 MB = 1024 * 1024
 BIG = 200 * MB
-
-
-@pytest.fixture(scope="module")
-def canary():
-    c = Canary()
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module", params=["memory", "oxigraph"])
@@ -50,28 +44,8 @@ def server(request, seed_trig: Path):
     srv.server_close()
 
 
-def _call(srv, method: str, path: str, body=None, headers=None, timeout: float = 30):
-    host, port = urlsplit(srv.url).netloc.rsplit(":", 1)
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        conn.close()
-
-
-def _error(status: int, headers: dict, body: bytes, expected: int) -> dict:
-    assert status == expected, body[:500]
-    assert headers["Content-Type"].startswith("application/json")
-    assert b"Traceback" not in body and b'File "' not in body
-    doc = json.loads(body)
-    assert doc["status"] == expected and doc["error"]
-    return doc
-
-
 def _alive(srv) -> None:
-    status, _, body = _call(srv, "GET", "/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }"}))
+    status, _, body = call(srv, "GET", "/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }"}))
     assert status == 200 and json.loads(body)["boolean"] is True
 
 
@@ -80,12 +54,12 @@ def test_hostile_query_is_refused_by_the_endpoint(server, canary, kind):
     text, words = HOSTILE[kind]
     text = text.replace("{canary}", canary.url)
     expected = 403 if words == READ_ONLY else 400
-    get = _call(server, "GET", "/sparql?" + urlencode({"query": text}))
-    post = _call(
+    get = call(server, "GET", "/sparql?" + urlencode({"query": text}))
+    post = call(
         server, "POST", "/sparql", text.encode(), {"Content-Type": "application/sparql-query"}
     )
     for reply in (get, post):
-        doc = _error(*reply, expected)
+        doc = error_of(*reply, expected)
         if expected == 400 and "nested" not in words and "line" not in words:
             assert words.split("<")[0] in doc["error"], doc
     time.sleep(0.05)
@@ -94,9 +68,9 @@ def test_hostile_query_is_refused_by_the_endpoint(server, canary, kind):
 
 def test_update_parameter_and_media_type_are_refused(server, canary):
     update = f"LOAD <{canary.url}>"
-    _error(*_call(server, "GET", "/sparql?" + urlencode({"update": update})), 403)
-    _error(
-        *_call(
+    error_of(*call(server, "GET", "/sparql?" + urlencode({"update": update})), 403)
+    error_of(
+        *call(
             server,
             "POST",
             "/sparql",
@@ -110,12 +84,12 @@ def test_update_parameter_and_media_type_are_refused(server, canary):
 
 def test_regex_bomb_is_cancelled_and_the_server_keeps_answering(server):
     started = time.perf_counter()
-    status, headers, body = _call(server, "GET", "/sparql?" + urlencode({"query": REGEX_BOMB}))
+    status, headers, body = call(server, "GET", "/sparql?" + urlencode({"query": REGEX_BOMB}))
     elapsed = time.perf_counter() - started
     if status == 200:  # Oxigraph's regex engine is linear: a quick, correct, empty answer
         assert json.loads(body)["results"]["bindings"] == []
     else:
-        assert "cancelled" in _error(status, headers, body, 503)["error"]
+        assert "cancelled" in error_of(status, headers, body, 503)["error"]
     assert elapsed < 10
     _alive(server)
     assert not server.children.pids()  # the query process was killed and reaped
@@ -190,14 +164,14 @@ def test_hostile_content_lengths(server, headers, expected):
             conn.putheader(key, value)
         conn.endheaders()
         response = conn.getresponse()
-        _error(response.status, dict(response.getheaders()), response.read(), expected)
+        error_of(response.status, dict(response.getheaders()), response.read(), expected)
     finally:
         conn.close()
     _alive(server)
 
 
 def test_a_1_MB_url_is_refused(server):
-    status, headers, body = _call(server, "GET", "/sparql?query=" + "a" * MB)
+    status, headers, body = call(server, "GET", "/sparql?query=" + "a" * MB)
     assert status in (413, 414), body[:200]
     assert b"Traceback" not in body
     _alive(server)
@@ -232,12 +206,12 @@ def test_kg_serve_command(seed_trig: Path, canary):
         srv.url = url
         for kind in ("service-silent", "from-file", "load-http", "nested-3000-groups"):
             text = HOSTILE[kind][0].replace("{canary}", canary.url)
-            status = _call(srv, "GET", "/sparql?" + urlencode({"query": text}))[0]
+            status = call(srv, "GET", "/sparql?" + urlencode({"query": text}))[0]
             assert status in (400, 403), kind
         reply, sent = _raw_post(srv, BIG, expect=True, send=BIG)
         assert reply.startswith(b"HTTP/1.1 413") and sent == 0
         # the default store runs REGEX in linear time; a cartesian product outlasts 2 s anywhere
-        status = _call(srv, "GET", "/sparql?" + urlencode({"query": CARTESIAN}))[0]
+        status = call(srv, "GET", "/sparql?" + urlencode({"query": CARTESIAN}))[0]
         assert status == 503
         _alive(srv)
     finally:

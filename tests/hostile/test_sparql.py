@@ -12,10 +12,8 @@ queries are run through a `kg` subprocess, so a regression fails instead of hang
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import pytest
 
 from kg.cli.options import GraphSource
 
+from ..conftest import Canary
 from .conftest import accepted, refused, run
 
 EVIL = "http://example.org/sparql"
@@ -82,42 +81,6 @@ HOSTILE = {
     "syntax-error": ("SELECT ?s WHERE {\n  ?s ?p ?o\n  FILTER( }", "line 3, column"),
     "nul-in-query": ("SELECT ?s WHERE { ?s ?p \x00 }", "SPARQL syntax error"),
 }
-
-
-class Canary:
-    """A loopback listener counting connections: no query may ever reach it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.hits = 0
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/sparql"
-        self._stop = False
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.hits += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop = True
-        self._thread.join()
-        self.sock.close()
-
-
-@pytest.fixture(scope="module")
-def canary():
-    c = Canary()
-    yield c
-    c.close()
 
 
 _LOADED: dict = {}

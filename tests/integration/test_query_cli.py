@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -148,45 +146,6 @@ def test_out_writes_file(seed_trig, tmp_path):
     )
     assert result.exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("mechanism,")
-
-
-class _Canary:
-    """A loopback server that counts connections: a query must never reach it."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.sock.settimeout(0.2)
-        self.hits = 0
-        self.stop = False
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/sparql"
-
-    def _serve(self):
-        while not self.stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.hits += 1
-            conn.close()
-
-    def close(self):
-        self.stop = True
-        self.thread.join()
-        self.sock.close()
-
-
-@pytest.fixture
-def canary():
-    server = _Canary()
-    yield server
-    server.close()
 
 
 def test_service_and_from_never_reach_the_network(seed_trig, canary):

@@ -33,6 +33,8 @@ from kg.serve.endpoint import make_server
 from kg.serve.replies import Reply
 from kg.store.oxigraph import OxigraphStore
 
+from ..conftest import call, error_of
+
 CASES = """SELECT ?case ?title WHERE {
   ?case a rkg:InnovationCase ; dcterms:title ?title . FILTER(lang(?title) = "zh")
 } ORDER BY ?case"""
@@ -90,47 +92,7 @@ def oxigraph(kg):
     _stop(srv)
 
 
-class Canary:
-    """A loopback TCP server that only counts the connections it receives."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/sparql"
-        self.hits = 0
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.hits += 1
-            conn.close()
-
-
-@pytest.fixture(scope="module")
-def canary():
-    c = Canary()
-    yield c
-    c.sock.close()
-
-
 # -- helpers --
-
-
-def call(srv, method, path, body=None, headers=None, timeout=30):
-    host, port = urlsplit(srv.url).netloc.rsplit(":", 1)
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        conn.close()
 
 
 def get(srv, query, **headers):
@@ -140,16 +102,6 @@ def get(srv, query, **headers):
 def post(srv, query, content_type="application/sparql-query", **headers):
     body = query.encode() if isinstance(query, str) else query
     return call(srv, "POST", "/sparql", body, {"Content-Type": content_type, **headers})
-
-
-def error_of(status, headers, body, expected):
-    """The JSON error message, after checking the status and that no traceback leaked."""
-    assert status == expected, body[:300]
-    assert headers["Content-Type"].startswith("application/json")
-    assert b"Traceback" not in body and b'File "' not in body
-    doc = json.loads(body)
-    assert doc["status"] == expected and doc["error"]
-    return doc
 
 
 def wrapper(srv, query, fmt, method=None):
