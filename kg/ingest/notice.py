@@ -20,31 +20,30 @@ from dataclasses import dataclass, field
 
 from kg.core.errors import KgError, Problem
 from kg.ingest.batches import batch_mentions, year_of_batch
-from kg.ingest.page import Page, PageMeta, TextSpan, boundary
+from kg.ingest.page import (
+    FIELD_KIND,
+    FIELD_NAMES,
+    ITEM_NUMBER,
+    SENTENCE_END,
+    Page,
+    PageMeta,
+    TextSpan,
+    boundary,
+)
 from kg.ingest.text import NoticeText
 from kg.ingest.units import BODY_SUFFIXES, PlaceIndex, cn_int, cn_ordinal
 
-_NUM = r"\d+|[〇零一二三四五六七八九十百]+"
-_ITEM = re.compile(rf"项目\s*(?P<num>{_NUM})\s*(?:(?P<sep>[:.、])|(?=\s))")
-_FIELD = re.compile(r"(?P<name>申报单位|主要做法|具体做法|主要内容|入选理由|推荐理由)\s*:")
-FIELD_KIND = {
-    "申报单位": "unit",
-    "主要做法": "practice",
-    "具体做法": "practice",
-    "主要内容": "practice",
-    "入选理由": "reason",
-    "推荐理由": "reason",
-}
+_ITEM = re.compile(rf"项目\s*(?P<num>{ITEM_NUMBER})\s*(?:(?P<sep>[:.、])|(?=\s))")
+_FIELD = re.compile(rf"(?P<name>{FIELD_NAMES})\s*:")
 _SECTION = re.compile(
     r"(?:[一二三四五六七八九十]+\s*[、.]|\(\s*[一二三四五六七八九十]+\s*\))\s*(?P<name>[^。,;:!?]{2,20})$"
 )
-_COUNT = re.compile(rf"等\s*(?P<num>{_NUM})\s*个(?:创新)?(?:项目|案例)")
+_COUNT = re.compile(rf"等\s*(?P<num>{ITEM_NUMBER})\s*个(?:创新)?(?:项目|案例)")
 _NOTICE = re.compile(r"《(?P<title>[^《》]{2,80}?通知)》")
 _NOTICE_LINE = re.compile(
     r"(?P<body>[^,;。!?:《》\s]{2,30}?)?(?P<title>关于[^,;。!?:《》\s]{2,60}?的通知)$"
 )
 _ISSUE = re.compile(r"(?:印发|下发|发布|公布|发出)《")
-_SENTENCE_END = "。!?;”’\"')…"
 _CLAUSE_SEP = ",;:、"
 _SUFFIX_AT_END = re.compile(
     "(?:" + "|".join(map(re.escape, sorted(BODY_SUFFIXES, key=len, reverse=True))) + ")$"
@@ -358,7 +357,7 @@ class Parser:
         tail = self.norm[max(0, end - 3) : end]
         if tail.endswith(("...", "…")) or re.search(r"[(（]?未完", self.norm[end : end + 8]):
             reasons.append("the text ends with an ellipsis")
-        elif tail[-1:] not in _SENTENCE_END:
+        elif tail[-1:] not in SENTENCE_END:
             reasons.append(f"the last sentence stops without punctuation ({tail!r})")
         if last.unit is None:
             reasons.append("no 申报单位")

@@ -44,11 +44,23 @@ _CHROME = [
         r"(?:来源|作者|编辑|通讯员)\s*:.{0,40}(?:发布时间|发布日期|阅读|浏览|编辑|字号|作者)"
     ),
 ]
-_ITEM_START = re.compile(r"\s*项目\s*(?:\d+|[〇零一二三四五六七八九十百]+)\s*[:.、\s]")
-_FIELD_START = re.compile(r"\s*(?:申报单位|主要做法|具体做法|主要内容|入选理由|推荐理由)\s*:")
+#: The labelled fields of an item block (申报单位: ...), by what each holds; the notice
+#: parser reads them, and the page reader never takes a line that starts one for chrome.
+FIELD_KIND = {
+    "申报单位": "unit",
+    "主要做法": "practice",
+    "具体做法": "practice",
+    "主要内容": "practice",
+    "入选理由": "reason",
+    "推荐理由": "reason",
+}
+FIELD_NAMES = "|".join(FIELD_KIND)
+ITEM_NUMBER = r"\d+|[〇零一二三四五六七八九十百]+"  # 项目3 or 项目三
+_ITEM_START = re.compile(rf"\s*项目\s*(?:{ITEM_NUMBER})\s*[:.、\s]")
+_FIELD_START = re.compile(rf"\s*(?:{FIELD_NAMES})\s*:")
 _MENU_SPLIT = re.compile(r"\s*[|>›»·/]\s*|\s{2,}|\s")
 _MENU_WORDS = ("首页", "网站首页", "联系我们", "新闻中心", "English", "登录", "注册")
-_SENTENCE_END = "。!?;”’\"')…"
+SENTENCE_END = "。!?;”’\"')…"  # a text that ends otherwise may be cut off
 _DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _DATE_LINE = re.compile(
     r"\s*\(?\s*((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?\s*\)?\s*$"
@@ -168,7 +180,7 @@ class Page:
             return None
         last = paragraphs[-1]
         tail = self.norm[max(last.start, last.end - 3) : last.end]
-        if tail.endswith(("...", "…")) or tail[-1:] not in _SENTENCE_END:
+        if tail.endswith(("...", "…")) or tail[-1:] not in SENTENCE_END:
             return last
         return None
 
