@@ -23,6 +23,18 @@ ROOT_OPTION = click.option(
 )
 
 
+def out_folder(default: str, help: str, name: str = "out_dir"):
+    """`--out FOLDER` with a default under build/; the value reaches the command as `name`."""
+    return click.option(
+        "--out",
+        name,
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(default),
+        show_default=True,
+        help=help,
+    )
+
+
 def flag_style(name: str, value: str | None) -> str:
     """How a problem names a setting here: `max_rows` -> `--max-rows`."""
     flag = _FLAGS.get(name, "--" + name.replace("_", "-"))

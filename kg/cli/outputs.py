@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import GraphSource, emit, graph_options, report
+from kg.cli.options import GraphSource, emit, graph_options, out_folder, report
 from kg.core.about import __version__
 from kg.core.errors import KgError
 from kg.core.formats import NETWORKS, RDF, TABLES, find, names
@@ -17,14 +17,7 @@ EXPORT_FORMATS = names(RDF) + names(NETWORKS) + names(TABLES)
 
 
 @click.command()
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build/views"),
-    show_default=True,
-    help="Folder for the pages.",
-)
+@out_folder("build/views", "Folder for the pages.")
 @graph_options
 def render(out_dir: Path, source: GraphSource) -> None:
     """Write the interactive network views (offline HTML) and their index page."""
@@ -45,14 +38,7 @@ def render(out_dir: Path, source: GraphSource) -> None:
 
 
 @click.command()
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build/figures"),
-    show_default=True,
-    help="Folder for the figures.",
-)
+@out_folder("build/figures", "Folder for the figures.")
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
@@ -135,14 +121,7 @@ def docs(out_file: Path, source: GraphSource) -> None:
 
 
 @click.command()
-@click.option(
-    "--out",
-    "out_root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build/release"),
-    show_default=True,
-    help="Folder that receives renda-kg-VERSION/.",
-)
+@out_folder("build/release", "Folder that receives renda-kg-VERSION/.", name="out_root")
 @click.option(
     "--version",
     "version",

@@ -8,18 +8,12 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import ROOT_OPTION, flag_style
+from kg.cli.options import ROOT_OPTION, flag_style, out_folder
 
 
 @click.command()
 @ROOT_OPTION
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Folder for the output files.",
-)
+@out_folder("build", "Folder for the output files.", name="out")
 @click.option("--no-validate", is_flag=True, help="Skip validation (not recommended).")
 def build(root: Path, out: Path, no_validate: bool) -> None:
     """Build the graph from data/, validate it, and write Turtle and TriG.
@@ -48,13 +42,7 @@ def build(root: Path, out: Path, no_validate: bool) -> None:
 
 @click.command("run")
 @ROOT_OPTION
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Folder for the output files.",
-)
+@out_folder("build", "Folder for the output files.", name="out")
 @click.option("--force", is_flag=True, help="Rebuild every output, changed or not.")
 def run(root: Path, out: Path, force: bool) -> None:
     """Build, validate and write everything `make run` makes, in one process.

@@ -7,18 +7,11 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import GraphSource, graph_options
+from kg.cli.options import GraphSource, graph_options, out_folder
 
 
 @click.command()
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build/site"),
-    show_default=True,
-    help="Folder for the site.",
-)
+@out_folder("build/site", "Folder for the site.")
 @graph_options
 def site(out_dir: Path, source: GraphSource) -> None:
     """Write the research site: case, source, mechanism, body, place and batch pages, the
