@@ -45,6 +45,17 @@ def _span(f: Fields) -> Span:
     return Span(quote, start, end, f.file, f.path, f.line)
 
 
+def _optional_span(f: Fields, key: str) -> Span | None:
+    """The span under `key`, or None when the key is absent or null (marked as read)."""
+    if not f.has(key):
+        f.get(key, None)
+        return None
+    sub = f.sub(key)
+    span = _span(sub)
+    sub.done()
+    return span
+
+
 def _vocab_id(f: Fields, key: str, known: frozenset[str], what: str, where: str) -> str:
     value = f.slug(key)
     if value not in known:
@@ -64,13 +75,7 @@ def _quantity(q: Fields) -> QuantityClaim:
         q.fail("high", "give `high` (the upper bound) exactly when the qualifier is range")
     if high is not None and high <= value:
         q.fail("high", f"the upper bound {high} must be greater than the value {value}")
-    period = None
-    if q.has("period"):
-        p = q.sub("period")
-        period = _span(p)
-        p.done()
-    else:
-        q.get("period", None)
+    period = _optional_span(q, "period")
     return QuantityClaim(
         value,
         q.choice("unit", UNITS),
@@ -116,14 +121,7 @@ def _other_source(o: Fields, primary: str, known: KnownIds) -> OtherSource:
     t = o.sub("title")
     title = _span(t)
     t.done()
-    body = None
-    if o.has("body"):
-        b = o.sub("body")
-        body = _span(b)
-        b.done()
-    else:
-        o.get("body", None)
-    return OtherSource(source, evidence, title, body, item)
+    return OtherSource(source, evidence, title, _optional_span(o, "body"), item)
 
 
 def load_case(path: Path, known: KnownIds) -> Case:
