@@ -49,20 +49,15 @@ from kg.query.writers import graph_bytes
 from kg.serve.describe import service_description, void_work
 from kg.serve.execute import Job, answer
 from kg.serve.negotiate import GRAPH_FORMATS, RESULT_FORMATS, negotiate, prefers_text
-from kg.serve.replies import Refusal, Reply, error_reply, problem_reply, type_header
+from kg.serve.replies import MEDIA_TYPES, Refusal, Reply, error_reply, problem_reply, type_header
 from kg.serve.site import site_file
 
 if TYPE_CHECKING:
     from kg.serve.server import Server
 
 DRAIN_LIMIT = 16 * 1024**2  # an oversized body is read and dropped up to this size
+# txt: the licence of the vendored YASGUI
 _STATIC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\.(js|css|jsonld|txt)")
-_STATIC_TYPES = {
-    "js": "text/javascript; charset=utf-8",
-    "css": "text/css; charset=utf-8",
-    "jsonld": "application/ld+json",
-    "txt": "text/plain; charset=utf-8",  # the licence of the vendored YASGUI
-}
 _HOST_HEADER = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 # The two <style> elements YASGUI's column resizer inserts (constant text), by hash:
 # the table's resize rules, and the cursor while a column is dragged.
@@ -313,7 +308,7 @@ class Handler(BaseHTTPRequestHandler):
         body = package_bytes("static", name) if match and ".." not in name else None
         if body is None:
             return self._error(404, "no such asset")
-        return Reply(200, {"Content-Type": _STATIC_TYPES[match.group(1)]}, body)
+        return Reply(200, {"Content-Type": MEDIA_TYPES[match.group(1)]}, body)
 
     def _site(self, rest: str) -> Reply:
         if self.server.site is None:

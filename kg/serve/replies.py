@@ -11,6 +11,20 @@ from kg.core.errors import KgError, render_options
 CHARSET = "; charset=utf-8"
 
 
+#: Media types of the files the endpoint serves (package assets, the research site), by
+#: file extension: a fixed table, not the system's mime.types.
+MEDIA_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "css": "text/css; charset=utf-8",
+    "js": "text/javascript; charset=utf-8",
+    "json": "application/json",
+    "jsonld": "application/ld+json",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "txt": "text/plain; charset=utf-8",
+}
+
+
 @dataclass
 class Reply:
     """What the handler sends: a status, headers and the body bytes."""

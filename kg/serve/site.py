@@ -10,22 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote
 
-from kg.serve.replies import Refusal, Reply
+from kg.serve.replies import MEDIA_TYPES, Refusal, Reply
 
 SITE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
-TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".json": "application/json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".txt": "text/plain; charset=utf-8",
-}
+KINDS = ("html", "css", "js", "json", "svg", "png", "txt")  # what a site is made of
 
 
 def site_file(folder: Path, path: str, max_bytes: int) -> Reply:
@@ -41,12 +33,12 @@ def site_file(folder: Path, path: str, max_bytes: int) -> Reply:
         real = target.resolve(strict=True)
     except (OSError, RuntimeError):
         raise Refusal(404, "no such page", hint="see /site/ for the case list") from None
-    kind = TYPES.get(real.suffix)
-    if not real.is_relative_to(folder) or not real.is_file() or kind is None:
+    kind = real.suffix.removeprefix(".")
+    if not real.is_relative_to(folder) or not real.is_file() or kind not in KINDS:
         raise Refusal(404, "no such page", hint="see /site/ for the case list")
     if real.stat().st_size > max_bytes:
         raise Refusal(500, f"{real.name} is over the reply limit of {max_bytes} bytes")
-    headers = {"Content-Type": kind, "X-Content-Type-Options": "nosniff"}
+    headers = {"Content-Type": MEDIA_TYPES[kind], "X-Content-Type-Options": "nosniff"}
     if real.suffix == ".html":
         headers |= {"Content-Security-Policy": SITE_CSP, "Referrer-Policy": "no-referrer"}
     return Reply(200, headers, real.read_bytes())
