@@ -100,19 +100,31 @@ def generations(built: Built, tmp_path: Path) -> tuple[dict, dict, float]:
     return old, new, seconds
 
 
-def test_sigkill_at_many_moments_leaves_one_whole_build(built: Built, generations):
-    old, new, seconds = generations
+def _kill_at_moments(
+    args: list, seconds: float, after_each, fractions=(0.5, 0.8, 0.9, 0.97, 1.05)
+) -> list[int]:
+    """Run `kg *args` and SIGKILL it at `fractions` of `seconds`; call after_each() each time."""
     outcomes = []
-    for fraction in (0.15, 0.4, 0.65, 0.8, 0.9, 0.95, 1.0, 1.05):
+    for fraction in fractions:
         proc = subprocess.Popen(
-            [KG, "build", "--root", built.root, "--out", built.build],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [KG, *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         time.sleep(seconds * fraction)
         proc.send_signal(signal.SIGKILL)
         outcomes.append(proc.wait())
+        after_each()
+    return outcomes
+
+
+def test_sigkill_at_many_moments_leaves_one_whole_build(built: Built, generations):
+    old, new, seconds = generations
+
+    def one_build() -> None:
         assert _visible(built.build) in (_public(old), _public(new)), "build/ mixes two builds"
+
+    args = ["build", "--root", built.root, "--out", built.build]
+    fractions = (0.15, 0.4, 0.65, 0.8, 0.9, 0.95, 1.0, 1.05)
+    outcomes = _kill_at_moments(args, seconds, one_build, fractions)
     assert -signal.SIGKILL in outcomes, "no run was killed before it finished"
     accepted(run("build", "--root", built.root, "--out", built.build))
     assert snapshot(built.build) == new
@@ -446,20 +458,6 @@ def test_load_of_a_bad_file_creates_no_store(tmp_path: Path):
     bad.write_text('<http://example.org/g> { "lit" <http://example.org/p> "o" . }', "utf-8")
     refused(run("load", "--store", f"oxigraph:{tmp_path / 'store'}", "--graph", bad), "line 1")
     assert not (tmp_path / "store").exists()
-
-
-def _kill_at_moments(args: list, seconds: float, after_each) -> list[int]:
-    """Run `kg *args` and SIGKILL it at fractions of `seconds`; call after_each() each time."""
-    outcomes = []
-    for fraction in (0.5, 0.8, 0.9, 0.97, 1.05):
-        proc = subprocess.Popen(
-            [KG, *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        time.sleep(seconds * fraction)
-        proc.send_signal(signal.SIGKILL)
-        outcomes.append(proc.wait())
-        after_each()
-    return outcomes
 
 
 def test_sigkill_during_render_shows_the_old_pages_or_the_new(built: Built, tmp_path: Path):
