@@ -22,6 +22,8 @@ from kg.core.yamlstrict import load_yaml
 from kg.ingest import accept_drafts, ingest_notice
 from kg.validate.checks import check_evidence, validate
 
+from .test_ingest import _spans
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTICES = ROOT / "tests" / "fixtures" / "notices"
 GOLD = load_yaml(NOTICES / "expected" / "genres.yaml")
@@ -57,17 +59,6 @@ def _got(case) -> dict:
         "evidence": rec.get("evidence", "full"),
         "batch": batch,
     }
-
-
-def _spans(value):
-    if isinstance(value, dict):
-        if {"quote", "start", "end"} <= value.keys():
-            yield value
-        for v in value.values():
-            yield from _spans(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _spans(v)
 
 
 def test_every_genre_against_its_gold(shared: Path, capsys: pytest.CaptureFixture[str]) -> None:
