@@ -323,7 +323,10 @@ class Ingester:
             # next run completes (and `--accept` names), never a source with no drafts.
             text_path = outputs[0][0]
             write_all(sorted(writes, key=lambda item: item[0] == text_path))
-            for path in [*(p for p, _ in outputs), manifest]:  # a killed run's leftovers
+            # A killed run's temporaries: atomic writes sweep the files they write; a file
+            # found up to date is not written, so it is swept here.
+            written = {path for path, _ in writes}
+            for path in {*(p for p, _ in outputs), manifest} - written:
                 sweep_temporaries(path)
             report.written = True
 
