@@ -51,15 +51,19 @@ def to_pyvis(view: View, *, lang: str = "zh", height: str = "640px", **options) 
     net = Network(height=height, width="100%", cdn_resources="in_line", **options)
     net.templateEnv, net.path = _offline_templates(), "template.html"
     net.template = net.templateEnv.get_template(net.path)
-    titles = [n.get(f"title_{lang}", "") for n in view.nodes]
-    as_html = any("href" in t for t in titles)
+    as_html = any("href" in n.get(f"title_{lang}", "") for n in view.nodes)
+
+    def tip(item: dict) -> str:
+        text = item.get(f"title_{lang}", "")
+        return html.escape(text) if as_html else text
+
     net.nodes = [
         {
             **{k: n[k] for k in _NODE_KEYS if k in n},
             "label": n.get(f"label_{lang}", n["id"]),
-            "title": html.escape(t) if as_html else t,
+            "title": tip(n),
         }
-        for n, t in zip(view.nodes, titles, strict=True)
+        for n in view.nodes
     ]
     net.node_ids = [n["id"] for n in net.nodes]
     net.node_map = {n["id"]: n for n in net.nodes}
@@ -67,9 +71,7 @@ def to_pyvis(view: View, *, lang: str = "zh", height: str = "640px", **options) 
         {
             "from": e["from"],
             "to": e["to"],
-            "title": html.escape(e.get(f"title_{lang}", ""))
-            if as_html
-            else e.get(f"title_{lang}", ""),
+            "title": tip(e),
             **({"width": e["width"]} if "width" in e else {}),
         }
         for e in view.edges
