@@ -124,17 +124,20 @@ def pytest_collection_finish(session) -> None:
     below), move to the permanent generation; reference counting still frees them, and
     `gc.collect()` in a test still collects what that test left in cycles.
     """
-    gc.collect()
-    gc.freeze()
+    _freeze_survivors()
     gc.set_threshold(20_000, 20, 20)
+
+
+def _freeze_survivors() -> None:
+    gc.collect()  # garbage first: only what is still alive moves to the permanent generation
+    gc.freeze()
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_fixture_setup(fixturedef, request):
     yield
     if fixturedef.scope in ("session", "package", "module"):
-        gc.collect()
-        gc.freeze()
+        _freeze_survivors()
 
 
 def pytest_collection_modifyitems(config, items) -> None:
