@@ -107,12 +107,15 @@ class KnowledgeGraph(QueryGraph):
         return to_pyvis(self.view(view) if isinstance(view, str) else view, lang=lang, **options)
 
 
-def build_project(root: Path | str = ".", *, check: bool = True) -> tuple[Build, Report | None]:
+def build_project(
+    root: Path | str = ".", *, check: bool = True, cache: bool = False
+) -> tuple[Build, Report | None]:
     """Build the dataset from a project's data/ and ontology/; validate it unless `check`
-    is False. Nothing is written: see `write_build`."""
+    is False. With `cache`, SHACL and QC findings are reused for a graph validated
+    before (`kg.validate.cache`; the CLI does this). Nothing is written: see `write_build`."""
     from kg.validate.checks import build_project as build_and_validate
 
-    return build_and_validate(Path(root), check=check)
+    return build_and_validate(Path(root), check=check, cache=cache)
 
 
 def write_build(result: Build, out: Path | str) -> list[Path]:
@@ -223,7 +226,7 @@ def run_project(
     key = inputs_key(root, project.inputs())
     graph_digest = manifest.value("graph", "digest")
     if force or graph_digest is None or not manifest.fresh("graph", key):
-        built, report = build_project(root, check=True)
+        built, report = build_project(root, check=True, cache=True)
         result.report = report
         if report is not None and not report.conforms:
             return result

@@ -16,6 +16,7 @@ import gc
 import http.client
 import ipaddress
 import json
+import os
 import shutil
 import socket
 import sys
@@ -29,6 +30,7 @@ from rdflib import Dataset
 from kg.api import KnowledgeGraph, write_build
 from kg.build.dataset import Build, build, load_inputs
 from kg.store.memory import MemoryStore
+from kg.validate import cache as validate_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_ID = "gd-npc-innovation-cases-batch3-2020"
@@ -138,6 +140,17 @@ def pytest_fixture_setup(fixturedef, request):
     yield
     if fixturedef.scope in ("session", "package", "module"):
         _freeze_survivors()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _validation_cache(tmp_path_factory) -> None:
+    """One cache of validation findings (`kg.validate.cache`) for the session, outside the
+    checkout and shared by its workers (entries are keyed by content), so a project that
+    tests build again and again runs SHACL once. Tests of the cache set their own."""
+    base = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        base = base.parent  # the session's folder, above each worker's
+    os.environ[validate_cache.ENV] = str(base / "kg-cache")
 
 
 def pytest_collection_modifyitems(config, items) -> None:

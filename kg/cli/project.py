@@ -23,7 +23,7 @@ def build(root: Path, out: Path, no_validate: bool) -> None:
     from kg.api import build_project, write_build
 
     started = time.perf_counter()
-    result, report = build_project(root, check=not no_validate)
+    result, report = build_project(root, check=not no_validate, cache=True)
     if report is not None:
         if report.problems:
             click.echo(report.text(), err=True)
@@ -82,7 +82,7 @@ def validate(root: Path) -> None:
     """Check records, evidence quotes, SHACL shapes and QC queries; exit 1 on any error."""
     from kg.api import build_project
 
-    _, report = build_project(root, check=True)
+    _, report = build_project(root, check=True, cache=True)
     assert report is not None
     click.echo(report.text())
     if not report.conforms:

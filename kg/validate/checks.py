@@ -19,6 +19,7 @@ from kg.core.layout import Project
 from kg.core.namespaces import ACTOR, CAT, MECH, PLACE, PREFIXES, PTYPE, REGION, RKG, SH
 from kg.core.rdfio import parse_turtle
 from kg.core.textio import read_utf8
+from kg.validate import cache as validate_cache
 from kg.validate.vocabulary import check_vocabulary
 
 
@@ -129,58 +130,90 @@ def _origin(result: Build, node: object) -> tuple[str, str]:
     return "graph", str(node)
 
 
-def run_shacl(result: Build, data: Graph) -> list[Problem]:
-    """pySHACL over the whole graph; results are mapped back to record files."""
+def shacl_findings(result: Build, data: Graph) -> list[dict]:
+    """pySHACL over the whole graph: one plain record per result (see `shacl_problems`)."""
     import pyshacl  # heavy import, only when validating
 
     shapes = parse_turtle(result.inputs.paths.shapes)
     _, report_graph, _ = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
     )
-    problems = []
+    short = data.namespace_manager.normalizeUri
+    findings = []
     for res in sorted(report_graph.subjects(RDF.type, SH.ValidationResult), key=str):
         focus = report_graph.value(res, SH.focusNode)
         path = report_graph.value(res, SH.resultPath)
         message = report_graph.value(res, SH.resultMessage)
-        severity = report_graph.value(res, SH.resultSeverity)
+        findings.append(
+            {
+                "focus": str(focus),
+                "iri": isinstance(focus, URIRef),
+                "shown": short(focus),
+                "path": short(path) if isinstance(path, URIRef) else "",
+                "message": str(message or "shape violated"),
+                "violation": report_graph.value(res, SH.resultSeverity) == SH.Violation,
+            }
+        )
+    return findings
+
+
+def shacl_problems(result: Build, findings: list[dict]) -> list[Problem]:
+    """SHACL findings as problems that name the record file and field of their focus."""
+    problems = []
+    for found in findings:
+        focus = URIRef(found["focus"]) if found["iri"] else found["focus"]
         file, field_name = _origin(result, focus)
-        prop = data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else ""
+        prop = f" {found['path']}" if found["path"] else ""
         problems.append(
             Problem(
                 file,
-                f"{message or 'shape violated'} [{data.namespace_manager.normalizeUri(focus)}"
-                f"{' ' + prop if prop else ''}]",
+                f"{found['message']} [{found['shown']}{prop}]",
                 field_name,
-                severity="error" if severity == SH.Violation else "warning",
+                severity="error" if found["violation"] else "warning",
             )
         )
     return problems
 
 
-def run_qc(result: Build, data: Graph) -> tuple[list[Problem], int]:
-    """ODK-style quality-control queries: each must return zero rows.
+def _queries(result: Build) -> list[Path]:
+    folder = result.inputs.paths.qc
+    return sorted(folder.glob("*.rq")) if folder.is_dir() else []
+
+
+def qc_findings(result: Build, data: Graph) -> dict[str, dict]:
+    """ODK-style quality-control queries, each of which must return zero rows: per query
+    file name, its first 20 rows (terms shortened) or its syntax error.
 
     They run on Oxigraph: each is a whole-graph scan that rdflib answers 100x slower.
     """
     import pyoxigraph
 
-    folder = result.inputs.paths.qc
-    paths = sorted(folder.glob("*.rq")) if folder.is_dir() else []
     store = pyoxigraph.Store()
     store.load(data.serialize(format="nt", encoding="utf-8"), pyoxigraph.RdfFormat.N_TRIPLES)
-    problems = []
-    for path in paths:
+    findings: dict[str, dict] = {}
+    for path in _queries(result):
         try:
             rows = list(store.query(read_utf8(path), prefixes=PREFIXES))
         except SyntaxError as exc:
-            problems.append(Problem(str(path), f"SPARQL syntax error: {exc}"))
+            findings[path.name] = {"error": str(exc)}
             continue
-        for row in rows[:20]:
-            values = ", ".join(_short(data, v) for v in row if v is not None)
+        findings[path.name] = {
+            "rows": [", ".join(_short(data, v) for v in row if v is not None) for row in rows[:20]]
+        }
+    return findings
+
+
+def qc_problems(result: Build, findings: dict[str, dict]) -> list[Problem]:
+    problems = []
+    for path in _queries(result):
+        found = findings.get(path.name, {})
+        if "error" in found:
+            problems.append(Problem(str(path), f"SPARQL syntax error: {found['error']}"))
+        for values in found.get("rows", []):
             problems.append(
                 Problem(str(path), f"quality check failed for {values}", hint=_description(path))
             )
-    return problems, len(paths)
+    return problems
 
 
 def _short(data: Graph, term: object) -> str:
@@ -197,8 +230,11 @@ def _description(path: Path) -> str:
     return ""
 
 
-def validate(result: Build) -> Report:
-    """All checks; the report lists every finding rather than stopping at the first."""
+def validate(result: Build, *, cache: bool = False) -> Report:
+    """All checks; the report lists every finding rather than stopping at the first.
+
+    With `cache`, SHACL and the QC queries are not run again on a graph they already
+    judged (`kg.validate.cache`); the checks of records and quotes always run."""
     report = Report()
     report.problems += check_vocabulary(result.inputs.vocabulary, result.inputs.paths.vocab)
     evidence, report.checked_spans = check_evidence(result)
@@ -206,16 +242,33 @@ def validate(result: Build) -> Report:
     for case in result.inputs.cases:
         if case.evidence != "full":
             report.partial[case.evidence] = report.partial.get(case.evidence, 0) + 1
-    data = result.union()
-    shacl = run_shacl(result, data)
+    findings = _graph_findings(result, cache)
+    shacl = shacl_problems(result, findings["shacl"])
     report.shacl_results = len(shacl)
     report.problems += shacl
-    qc, report.qc_queries = run_qc(result, data)
-    report.problems += qc
+    report.problems += qc_problems(result, findings["qc"])
+    report.qc_queries = len(_queries(result))
     return report
 
 
-def build_project(root: Path | Project, *, check: bool = True) -> tuple[Build, Report | None]:
-    """Build the dataset of a project; validate it unless `check` is False."""
+def _graph_findings(result: Build, cache: bool) -> dict:
+    """What SHACL and the QC queries found, from `kg.validate.cache` when this graph (with
+    these shapes, queries and code) was validated before."""
+    if cache:
+        where, entry = validate_cache.folder(result.inputs.paths.root), validate_cache.key(result)
+        if (kept := validate_cache.load(where, entry)) is not None:
+            return kept
+    data = result.union()
+    findings = {"shacl": shacl_findings(result, data), "qc": qc_findings(result, data)}
+    if cache:
+        validate_cache.save(where, entry, findings)
+    return findings
+
+
+def build_project(
+    root: Path | Project, *, check: bool = True, cache: bool = False
+) -> tuple[Build, Report | None]:
+    """Build the dataset of a project; validate it unless `check` is False (with the
+    findings cache of `kg.validate.cache` if `cache`)."""
     result = build(load_inputs(root))
-    return result, validate(result) if check else None
+    return result, validate(result, cache=cache) if check else None
