@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 import kg.build.generations
+import kg.build.publish
 import kg.core.textio
 
 from .conftest import FIXTURES, Built, accepted, refused, run, snapshot
@@ -77,27 +78,40 @@ def _assert_generation_layout(folder: Path) -> None:
     assert os.listdir(folder / ".kg-generations") == [target.split("/", 1)[1]]
 
 
-@pytest.fixture
-def generations(built: Built, tmp_path: Path) -> tuple[dict, dict, float]:
-    """(old build/, new build/, seconds a build takes in a fresh process).
+@pytest.fixture(scope="module")
+def changed_builds(good_build: Path, tmp_path_factory) -> tuple[dict, dict, float]:
+    """(old build/, new build/, seconds a build of the change takes in a fresh process),
+    made once for the module: every test of it changes the project the same way.
 
-    The old build/ is the copy the `built` fixture made, which dereferences links like
-    `cp -rL`; the new one is written by `kg build` into an empty folder.
+    The old build/ is a copy of the good one made like the `built` fixture's, which
+    dereferences links like `cp -rL`; the new one is written by `kg build` into an empty
+    folder, twice: the second run (validation findings cached by the first, as for the
+    runs the tests kill) gives the time, and both runs give the same bytes.
     """
+    root = tmp_path_factory.mktemp("changed") / "project"
+    shutil.copytree(good_build, root)
+    built = Built(root)
     old = snapshot(built.build)
     _change(built)
+    kg_build = [KG, "build", "--root", root, "--out"]
+    subprocess.run([*kg_build, root / "first"], check=True, capture_output=True)
     started = time.perf_counter()
-    subprocess.run(
-        [KG, "build", "--root", built.root, "--out", tmp_path / "new"],
-        check=True,
-        capture_output=True,
-    )
+    subprocess.run([*kg_build, root / "new"], check=True, capture_output=True)
     seconds = time.perf_counter() - started
-    new = snapshot(tmp_path / "new")
+    new = snapshot(root / "new")
+    assert snapshot(root / "first") == new
     assert _public(old).keys() == _public(new).keys() == set(OUTPUTS)
     assert all(_public(old)[name] != _public(new)[name] for name in OUTPUTS)
-    _assert_generation_layout(tmp_path / "new")
+    _assert_generation_layout(root / "new")
     return old, new, seconds
+
+
+@pytest.fixture
+def generations(built: Built, changed_builds) -> tuple[dict, dict, float]:
+    """`changed_builds`, with the same change made to this test's project."""
+    assert snapshot(built.build) == changed_builds[0]
+    _change(built)
+    return changed_builds
 
 
 def _kill_at_moments(
@@ -136,14 +150,27 @@ def test_sigkill_at_many_moments_leaves_one_whole_build(built: Built, generation
 # The project is built once; each run forks, counts the changes its write step makes
 # (renames, links, removals) and kills itself (SIGKILL) just before the n-th. Each run
 # starts from its own copy of the same old build/, and the runs stop at the first n the
-# write step outlives. Prints [n, exit status] lines as JSON.
-_KILL_AT_EACH_STEP = """
+# write step outlives. Prints [n, exit status] lines as JSON. The files are rendered
+# once (`_RENDER_ONCE`): what is under test is how they are switched in.
+_RENDER_ONCE = """
+import kg.build.publish
+from kg.build.dataset import output_files
+
+def render_once(result):
+    rendered = output_files(result, Path("."))
+    kg.build.publish.output_files = lambda _, out: [(out / p.name, b) for p, b in rendered]
+"""
+_KILL_AT_EACH_STEP = (
+    """
 import json, os, shutil, signal, sys
 from pathlib import Path
 from kg import build_project, write_build
-
+"""
+    + _RENDER_ONCE
+    + """
 root, old, work = (Path(a) for a in sys.argv[1:4])
 result, _ = build_project(root, check=False)
+render_once(result)
 changes = {name: getattr(os, name) for name in
            ("symlink", "replace", "rename", "link", "unlink", "rmdir")}
 runs = []
@@ -174,6 +201,7 @@ for n in range(1, 200):
         break
 print(json.dumps(runs))
 """
+)
 
 
 def _old_layout(built: Built, old: dict[str, bytes], layout: str, folder: Path) -> Path:
@@ -193,9 +221,12 @@ def _old_layout(built: Built, old: dict[str, bytes], layout: str, folder: Path) 
 
 
 @pytest.mark.parametrize("layout", ["generations", "regular-files", "dereferenced-copy"])
-def test_sigkill_at_each_step_of_the_switch(built: Built, generations, tmp_path: Path, layout):
+def test_sigkill_at_each_step_of_the_switch(
+    built: Built, generations, tmp_path: Path, layout, monkeypatch
+):
     """Killed before each rename, link or removal in turn: one whole build, then cleaned."""
     from kg import build_project, write_build
+    from kg.build.dataset import output_files
 
     old, new, _ = generations
     template = _old_layout(built, old, layout, tmp_path / "old-build")
@@ -213,6 +244,10 @@ def test_sigkill_at_each_step_of_the_switch(built: Built, generations, tmp_path:
     assert status == 0, f"the unkilled write step (n={last}) failed"
     assert len(killed) >= 5 and all(s == -signal.SIGKILL for _, s in killed), runs
     result, _ = build_project(built.root, check=False)
+    rendered = output_files(result, Path("."))  # rendered once, as in the killed runs
+    monkeypatch.setattr(
+        kg.build.publish, "output_files", lambda _, out: [(out / p.name, b) for p, b in rendered]
+    )
     shown = []
     for n, _ in killed:
         out = work / f"step-{n}"
