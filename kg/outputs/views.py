@@ -183,9 +183,9 @@ def _layout(view: View) -> View:
     """Precompute positions for views too large for live physics."""
     if view.physics or view.hierarchical:
         return view
-    graph = nx.Graph()
-    graph.add_nodes_from(n["id"] for n in view.nodes)
-    graph.add_edges_from((e["from"], e["to"]) for e in view.edges)
+    graph = nx.Graph()  # nodes and edges in sorted order: the layout depends on it
+    graph.add_nodes_from(sorted(n["id"] for n in view.nodes))
+    graph.add_edges_from(sorted(tuple(sorted((e["from"], e["to"]))) for e in view.edges))
     positions = nx.spring_layout(graph, seed=1, iterations=40)
     for n in view.nodes:
         x, y = positions[n["id"]]
