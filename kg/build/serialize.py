@@ -309,3 +309,17 @@ WRITERS = {
 
 def serialize(dataset: Dataset, fmt: str) -> bytes:
     return WRITERS[fmt](dataset)
+
+
+def serialize_all(dataset: Dataset, fmts: list[str]) -> dict[str, bytes]:
+    """Several formats of one dataset (a release): the sorted quads that Turtle, TriG,
+    N-Triples and N-Quads are written from are made once, not once per format."""
+    quads: Quads | None = None
+    out = {}
+    for fmt in fmts:
+        if fmt in ("ttl", "trig", "nt", "nq"):
+            quads = quads or sorted_quads(dataset)
+            out[fmt] = write_quads(quads, fmt)
+        else:
+            out[fmt] = serialize(dataset, fmt)
+    return out

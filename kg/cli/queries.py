@@ -98,7 +98,7 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     is_flag=True,
     help="Allow SERVICE clauses (federated queries reach the network).",
 )
-@graph_options(store="auto")
+@graph_options
 @output_option
 def query(
     sparql,
@@ -228,7 +228,7 @@ def query(
     show_default=True,
     help="Seed of the community detection (same seed, same communities).",
 )
-@graph_options(store="auto")
+@graph_options
 @output_option
 def patterns(fmt, min_cases, seed, source, out_file) -> None:
     """The cross-case report: recurring mechanisms, frequent sets, clusters, contrasts."""

@@ -63,7 +63,7 @@ from kg.cli.options import GraphSource, graph_options
     help="Serve this research site (kg site's folder) at /site/. "
     "Default: ROOT/build/site when it exists.",
 )
-@graph_options(store="auto")
+@graph_options
 def serve(
     port: int,
     host: str,

@@ -87,18 +87,17 @@ class QueryGraph:
 
         `memory` and `oxigraph` read `graph_file`, else ROOT/build/kg.trig, else build
         from ROOT in memory; `oxigraph:DIR` and `sparql:URL` use what `kg load` put there.
-        `auto` is Oxigraph when the graph is a file `kg build` wrote (its parser and
-        evaluator are 10-80x rdflib's, MEASUREMENTS.md), and rdflib otherwise: for a graph
-        built in memory (an rdflib Dataset already) and for any other file, which rdflib's
-        strict reader checks (`kg.core.rdfio`).
+        `auto` is Oxigraph (its parser and evaluator are 10-80x rdflib's, MEASUREMENTS.md)
+        for a file `kg build` wrote and for a graph built from ROOT's records, and rdflib
+        for any other file, which rdflib's strict reader checks (`kg.core.rdfio`).
         """
         from kg.store.open import open_store
         from kg.store.oxigraph import OxigraphStore
 
         if store == "auto":
             if graph_file is None and not Project(Path(root)).trig.is_file():
-                return cls.from_data(root)
-            if graph_file is not None and index_path(Path(graph_file)) is None:
+                store = "oxigraph"  # built from the records below
+            elif graph_file is not None and index_path(Path(graph_file)) is None:
                 store = "memory"  # a file from elsewhere: rdflib's strict, hostile-safe reader
             else:
                 store = "oxigraph"  # a file `kg build` wrote

@@ -49,14 +49,15 @@ def test_trusted_library_text_is_what_the_full_check_passes(oxigraph, name):
     assert trusted.algebra is None
 
 
-def test_auto_is_oxigraph_for_a_build_and_rdflib_otherwise(seed_trig, tmp_path):
+def test_auto_is_rdflib_only_for_files_from_elsewhere(seed, seed_trig, tmp_path):
     assert KnowledgeGraph.open("auto", graph_file=seed_trig).store.name == "oxigraph"
     elsewhere = tmp_path / "copy.trig"  # not written by kg build: the strict reader
     elsewhere.write_bytes(seed_trig.read_bytes())
     assert KnowledgeGraph.open("auto", graph_file=elsewhere).store.name == "memory"
-    for part in ("data", "ontology"):  # no build/ folder: the graph is built in memory
+    for part in ("data", "ontology"):  # no build/ folder: built from our own records
         (tmp_path / part).symlink_to(ROOT / part)
-    assert KnowledgeGraph.open("auto", root=tmp_path).store.name == "memory"
+    built = KnowledgeGraph.open("auto", root=tmp_path)
+    assert built.store.name == "oxigraph" and len(built.store) == len(seed.union())
 
 
 def test_the_command_line_imports_no_rdflib_until_a_command_needs_it():
