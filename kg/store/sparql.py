@@ -7,6 +7,7 @@ query can write, fetch from the web or read a file unless the caller allowed it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -93,6 +94,32 @@ def substitute(text: str, bindings: Mapping[str, Node]) -> str:
     return _TOKENS.sub(replace, text)
 
 
+class _TranslationError(Exception):
+    """rdflib parsed the text but could not translate it (an unknown prefix, ...)."""
+
+
+@functools.lru_cache(maxsize=128)
+def _algebra(full: str):
+    """rdflib's parse and translation of a query text, kept for the texts seen last:
+    parsing takes 40-300 ms and the library's queries are asked again and again (a
+    release, the site, a notebook). The algebra is only read when a query runs."""
+    from pyparsing import ParserElement
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = parseQuery(full)
+    finally:
+        # Once packrat is on (matplotlib's mathtext turns it on for the whole process),
+        # pyparsing caches exceptions whose tracebacks hold the caller's frames, and with
+        # them the graph and its store (an Oxigraph folder stays locked): drop them.
+        ParserElement.reset_cache()
+    try:
+        return translateQuery(parsed)
+    except Exception as exc:
+        raise _TranslationError() from exc
+
+
 def prepare(
     text: str,
     *,
@@ -106,13 +133,13 @@ def prepare(
     The text is first made canonical (`kg.store.sparqltext`): what rdflib checks here is,
     character for character, what every store is then given to run.
     """
-    from pyparsing import ParserElement
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
-
     full = _PROLOGUE + substitute(canonical(text, where=where), bindings or {})
     try:
-        parsed = parseQuery(full)
+        query = _algebra(full)
+    except _TranslationError as exc:
+        if isinstance(exc.__cause__, RecursionError):
+            raise KgError(Problem(where, "query is nested too deeply to evaluate")) from None
+        raise KgError(Problem(where, f"SPARQL error: {exc.__cause__}", hint=HINT)) from None
     except RecursionError:
         raise KgError(
             Problem(where, "query is nested too deeply to parse", hint="flatten nested groups")
@@ -128,17 +155,6 @@ def prepare(
                 )
             ) from None
         raise _syntax_error(exc, where) from None
-    finally:
-        # Once packrat is on (matplotlib's mathtext turns it on for the whole process),
-        # pyparsing caches exceptions whose tracebacks hold the caller's frames, and with
-        # them the graph and its store (an Oxigraph folder stays locked): drop them.
-        ParserElement.reset_cache()
-    try:
-        query = translateQuery(parsed)
-    except RecursionError:
-        raise KgError(Problem(where, "query is nested too deeply to evaluate")) from None
-    except Exception as exc:  # rdflib reports unknown prefixes etc. here
-        raise KgError(Problem(where, f"SPARQL error: {exc}", hint=HINT)) from None
     local = set(local_graphs)
     has_dataset = False
     for node in _walk(query.algebra):
