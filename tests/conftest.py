@@ -220,6 +220,14 @@ def seed_trig(seed: Build, tmp_path_factory) -> Path:
     return out / "kg.trig"
 
 
+@pytest.fixture(scope="session")
+def seed_auto(seed_trig: Path) -> KnowledgeGraph:
+    """The seed as the commands open a build by default (`--store auto`): Oxigraph, with
+    the analytic index beside the file. For tests whose subject is not the engine (the
+    differential tests compare the engines)."""
+    return KnowledgeGraph.open("auto", graph_file=seed_trig)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A scratch copy of the project's inputs that a test may damage."""

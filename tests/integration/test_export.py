@@ -252,11 +252,12 @@ def test_diff_lists_added_and_removed(tmp_path, project):
     )
 
 
-def test_release_clears_a_killed_release_and_leaves_nothing_on_failure(tmp_path, monkeypatch):
+def test_release_clears_a_killed_release_and_leaves_nothing_on_failure(
+    seed_auto, tmp_path, monkeypatch
+):
     import subprocess
     import sys
 
-    from kg import KnowledgeGraph
     from kg.outputs.release import make_release
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -268,8 +269,7 @@ def test_release_clears_a_killed_release_and_leaves_nothing_on_failure(tmp_path,
     for folder in (killed, running):
         folder.mkdir()
         (folder / "kg.ttl").write_text("half", encoding="utf-8")
-    kg = KnowledgeGraph.load(ROOT)
-    assert make_release(kg, out, version="9.9").is_dir()
+    assert make_release(seed_auto, out, version="9.9").is_dir()
     assert not killed.exists() and running.exists()
     assert sorted(p.name for p in out.iterdir()) == sorted([running.name, "renda-kg-9.9"])
 
@@ -278,7 +278,7 @@ def test_release_clears_a_killed_release_and_leaves_nothing_on_failure(tmp_path,
 
     monkeypatch.setattr(Path, "write_bytes", full_disk)
     with pytest.raises(KgError, match="No space left"):
-        make_release(kg, out, version="10.0")
+        make_release(seed_auto, out, version="10.0")
     assert sorted(p.name for p in out.iterdir()) == sorted([running.name, "renda-kg-9.9"])
 
 

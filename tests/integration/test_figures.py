@@ -30,8 +30,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def kg(seed_kg) -> KnowledgeGraph:
-    return seed_kg
+def kg(seed_auto) -> KnowledgeGraph:
+    return seed_auto
 
 
 @pytest.fixture(scope="module")

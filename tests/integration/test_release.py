@@ -24,8 +24,8 @@ from ..conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def kg() -> KnowledgeGraph:
-    return KnowledgeGraph.from_data(ROOT)
+def kg(seed_auto) -> KnowledgeGraph:
+    return seed_auto
 
 
 @pytest.fixture(scope="module")

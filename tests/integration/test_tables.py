@@ -18,14 +18,12 @@ from kg.cli import main
 from kg.core.errors import KgError
 from kg.outputs.export import render
 
-from ..conftest import ROOT
-
 NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")  # Stata's limit; also valid in R and pandas
 
 
 @pytest.fixture(scope="module")
-def kg() -> KnowledgeGraph:
-    return KnowledgeGraph.from_data(ROOT)
+def kg(seed_auto) -> KnowledgeGraph:
+    return seed_auto
 
 
 @pytest.fixture(scope="module")
