@@ -205,7 +205,75 @@ def run_isolated(
         if limits.strict:
             raise KgError(Problem(what, "this platform cannot run a query in its own process"))
         return run_in_thread(work, timeout, what)
-    deadline = None if not timeout else time.monotonic() + timeout
+    child = _fork(work, timeout, what, limits)
+    if child is None:
+        return run_in_thread(work, timeout, what)
+    return child.wait(children)
+
+
+def start_isolated(work: Callable[[], T], timeout: float, what: str) -> Callable[[], T]:
+    """Start `work` in a forked child now and return the function that waits for its
+    result (with `run_isolated`'s deadline and errors): the caller goes on meanwhile, so
+    two pieces of CPU-bound work (two figures) use two cores. Where no child can be
+    forked, the returned function runs `work` itself."""
+    child = _fork(work, timeout, what, Limits()) if hasattr(os, "fork") else None
+    return work if child is None else child.wait
+
+
+@dataclass
+class _Child:
+    """A forked child that will write one framed reply to `read_end`'s pipe."""
+
+    pid: int
+    read_end: int
+    timeout: float | None
+    what: str
+    limits: Limits
+    started: float  # time.monotonic() at the fork: the deadline counts from here
+
+    def wait(self, children: Children | None = None):
+        """The child's reply; it is killed at the deadline, and reaped in every case."""
+        pid, what, limits, timeout = self.pid, self.what, self.limits, self.timeout
+        deadline = None if not timeout else self.started + timeout
+        if children is not None:
+            children.add(pid)
+        reaped = False
+        try:
+            try:
+                data = _receive(self.read_end, deadline, limits.max_reply)
+            except TimeoutError:
+                raise timed_out(timeout or 0, what) from None
+            except OverflowError:
+                raise ReplyTooLarge(
+                    Problem(what, f"the answer is larger than {limits.max_reply} bytes")
+                ) from None
+            status = _reap(pid)  # the child leaves right after writing
+            reaped = True
+            if data is None:  # the pipe closed before a whole reply: the child died
+                raise ChildDied(Problem(what, _died(status, limits)))
+            try:
+                kind, payload = _loads(data[0])
+            except Exception as exc:  # not expected: the child wrote a whole frame
+                raise error_for(exc, what) from None
+            if kind == "error":
+                raise KgError(payload)
+            if kind == "bytes":
+                return WithBytes(payload, data[1])
+            return payload
+        finally:
+            os.close(self.read_end)
+            if not reaped:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                _reap(pid)
+            if children is not None:
+                children.discard(pid)
+
+
+def _fork(work: Callable[[], object], timeout: float | None, what: str, limits: Limits):
+    """A `_Child` running `work`, or None if no process could be forked (and that is
+    allowed: not `limits.strict`)."""
+    started = time.monotonic()
     with _FORK_LOCK:
         read_end, write_end = os.pipe()
         try:
@@ -215,60 +283,27 @@ def run_isolated(
             os.close(write_end)
             if limits.strict:
                 raise KgError(Problem(what, f"cannot start a query process: {exc}")) from None
-            pid = -1
+            return None
         if pid == 0:
             os.close(read_end)
             _child(work, write_end, what, timeout or 0, limits)
-        if pid > 0:
-            os.close(write_end)
-    if pid < 0:
-        return run_in_thread(work, timeout, what)
-    if children is not None:
-        children.add(pid)
-    reaped = False
-    try:
-        try:
-            data = _receive(read_end, deadline, limits.max_reply)
-        except TimeoutError:
-            raise timed_out(timeout or 0, what) from None
-        except OverflowError:
-            raise ReplyTooLarge(
-                Problem(what, f"the answer is larger than {limits.max_reply} bytes")
-            ) from None
-        status = _reap(pid)  # the child leaves right after writing
-        reaped = True
-        if data is None:  # the pipe closed before a whole reply: the child died
-            code = None if status is None else os.waitstatus_to_exitcode(status)
-            if code is None:
-                how = "status unknown"
-            else:
-                how = f"signal {-code}" if code < 0 else f"exit status {code}"
-            memory = limits.max_memory
-            why = (
-                f"it may have needed more than the {memory / 1024**3:g} GiB a query may use"
-                if memory
-                else "it may have run out of memory"
-            )
-            raise ChildDied(
-                Problem(what, f"the query process ended without an answer ({how}); {why}")
-            )
-        try:
-            kind, payload = _loads(data[0])
-        except Exception as exc:  # not expected: the child wrote a whole frame
-            raise error_for(exc, what) from None
-        if kind == "error":
-            raise KgError(payload)
-        if kind == "bytes":
-            return WithBytes(payload, data[1])  # type: ignore[return-value]
-        return payload
-    finally:
-        os.close(read_end)
-        if not reaped:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            _reap(pid)
-        if children is not None:
-            children.discard(pid)
+        os.close(write_end)
+    return _Child(pid, read_end, timeout, what, limits, started)
+
+
+def _died(status: int | None, limits: Limits) -> str:
+    code = None if status is None else os.waitstatus_to_exitcode(status)
+    if code is None:
+        how = "status unknown"
+    else:
+        how = f"signal {-code}" if code < 0 else f"exit status {code}"
+    memory = limits.max_memory
+    why = (
+        f"it may have needed more than the {memory / 1024**3:g} GiB a query may use"
+        if memory
+        else "it may have run out of memory"
+    )
+    return f"the query process ended without an answer ({how}); {why}"
 
 
 def _reap(pid: int) -> int | None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from kg.analysis.networks import CaseMechanisms, load_case_mechanisms
 from kg.core.errors import KgError, Problem, option
+from kg.core.isolate import start_isolated
 from kg.core.textio import atomic_write_many
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ DPI = 300
 CELL = 0.3  # inches per matrix cell
 #: Crop to the drawn content, so estimated figure sizes never clip or leave wide margins.
 TIGHT = {"bbox_inches": "tight", "pad_inches": 0.04}
+FIGURE_TIMEOUT = 1800.0  # seconds for the child that draws the matrix: only a hang hits it
 TOP = 30
 FONT_HINT = (
     "reinstall the `mplfonts` package (it ships Noto Sans CJK SC), or install a CJK font, "
@@ -471,12 +473,19 @@ def write_figures(kg: QueryGraph, out_dir: Path, *, lang: str = "zh") -> list[Pa
     with matplotlib.rc_context(_rc(font)), warnings.catch_warnings(), _no_bold_notice():
         # One warning above says it all; don't repeat it for every missing glyph.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
-        figures = {
-            "mechanism-frequency": ("Mechanism frequency", _frequency_figure(data, kg, lang)),
-            "case-mechanism-matrix": ("Case × mechanism matrix", _matrix_figure(data, lang)),
+        frequency = _frequency_figure(data, kg, lang)
+        matrix = _matrix_figure(data, lang)
+        # Drawing is CPU-bound (0.9 s a file for the seed): the matrix is drawn in a
+        # child process while this one draws the bar chart. The bytes are the same.
+        matrix_files = start_isolated(
+            lambda: _render(matrix, "Case × mechanism matrix"), FIGURE_TIMEOUT, "figures"
+        )
+        rendered = {
+            "mechanism-frequency": _render(frequency, "Mechanism frequency"),
+            "case-mechanism-matrix": matrix_files(),
         }
-        for name, (title, fig) in figures.items():
-            for fmt, content in _render(fig, title).items():
+        for name, contents in rendered.items():
+            for fmt, content in contents.items():
                 files.append((out_dir / f"{name}.{fmt}", content))
     try:
         atomic_write_many(files)
