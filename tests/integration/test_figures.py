@@ -126,8 +126,20 @@ def test_bar_chart_shows_every_recurring_mechanism(kg, written):
             assert zh in svg, f"{zh} ({n} cases) is missing from the bar chart"
 
 
-def test_writing_twice_gives_identical_bytes(kg, written, tmp_path):
-    again = write_figures(kg, tmp_path)
+def test_writing_twice_gives_identical_bytes_and_says_nothing_of_the_missing_bold(
+    kg, written, tmp_path, caplog
+):
+    """The second writing also checks that the bundled font's missing bold, which
+    matplotlib reports on every bold title and tick, stays off the terminal (one
+    rendering for both checks: a rendering costs 2 s of CPU)."""
+    import logging
+
+    from matplotlib import font_manager
+
+    font_manager.fontManager._findfont_cached.cache_clear()  # look the weights up again
+    with caplog.at_level(logging.WARNING, logger="matplotlib.font_manager"):
+        again = write_figures(kg, tmp_path)
+    assert [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()] == []
     for first, second in zip(written, again, strict=True):
         assert first.read_bytes() == second.read_bytes(), f"{first.name} differs between runs"
 
@@ -179,17 +191,3 @@ def test_to_pyvis_keeps_every_node_and_edge_and_labels_stay_text(seed_kg):
     net = kg.to_pyvis(view, lang="en")
     assert net.nodes[0]["title"] == html.escape(hostile)
     assert "<img" not in net.generate_html()
-
-
-def test_figures_say_nothing_about_the_missing_bold(seed_kg, tmp_path, caplog):
-    """The bundled font has no bold; matplotlib's notice of it stays off the terminal."""
-    import logging
-
-    from matplotlib import font_manager
-
-    from kg.outputs.figures import write_figures
-
-    font_manager.fontManager._findfont_cached.cache_clear()  # look the weights up again
-    with caplog.at_level(logging.WARNING, logger="matplotlib.font_manager"):
-        write_figures(seed_kg, tmp_path)
-    assert [r.getMessage() for r in caplog.records if "findfont" in r.getMessage()] == []
