@@ -255,10 +255,10 @@ def run_project(
 
         render_all(kg, target)
 
-    def write_figures(kg: KnowledgeGraph, target: Path) -> None:
-        from kg.outputs.figures import write_figures as figures
+    def write_figures(kg: KnowledgeGraph, target: Path):
+        from kg.outputs.figures import start_figures
 
-        figures(kg, target, lang="zh")
+        return start_figures(kg, target, lang="zh")  # drawn while the next steps run
 
     def write_site(kg: KnowledgeGraph, target: Path) -> None:
         from kg.site import write_site as site
@@ -268,6 +268,7 @@ def run_project(
     writers = {"views": write_views, "figures": write_figures, "docs": write_docs}
     if _has_site():
         writers["site"] = write_site
+    pending: list[tuple] = []
     for name in RUN_STEPS:
         if name not in writers:
             continue
@@ -279,7 +280,15 @@ def run_project(
             continue
         manifest.forget(name)
         manifest.write()
-        writers[name](graph(), target)
+        finish = writers[name](graph(), target)
+        if finish is not None:  # still at work in child processes: finished below
+            pending.append((name, key, target, started, finish))
+            continue
+        manifest.record(name, key, [target])
+        manifest.write()
+        done(StepResult(name, False, time.perf_counter() - started, [target]))
+    for name, key, target, started, finish in pending:
+        finish()
         manifest.record(name, key, [target])
         manifest.write()
         done(StepResult(name, False, time.perf_counter() - started, [target]))

@@ -9,6 +9,7 @@ every run: no dates or software versions in the metadata, a fixed SVG id salt.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import logging
 import math
@@ -16,6 +17,7 @@ import re
 import unicodedata
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -450,6 +452,18 @@ def write_figures(kg: QueryGraph, out_dir: Path, *, lang: str = "zh") -> list[Pa
     `lang` picks the language of the mechanism and case labels (titles are bilingual in
     "zh"). All four figures are rendered before any file is replaced.
     """
+    return start_figures(kg, out_dir, lang=lang)()
+
+
+def start_figures(kg: QueryGraph, out_dir: Path, *, lang: str = "zh") -> Callable[[], list[Path]]:
+    """Check, query and lay out the figures here, start drawing each in a child process,
+    and return the function that waits for the drawings and writes the files.
+
+    Drawing is CPU-bound (0.9 s a file for the seed): the two figures draw on two cores,
+    and `kg run` draws them while it writes the views, the docs and the site. The bytes
+    are those of drawing here; what matplotlib logs or warns in a child is said again
+    here, as if it had drawn here.
+    """
     if lang not in LANGS:
         raise KgError(
             Problem(
@@ -469,26 +483,53 @@ def write_figures(kg: QueryGraph, out_dir: Path, *, lang: str = "zh") -> list[Pa
 
     import matplotlib
 
-    files: list[tuple[Path, bytes]] = []
     with matplotlib.rc_context(_rc(font)), warnings.catch_warnings(), _no_bold_notice():
         # One warning above says it all; don't repeat it for every missing glyph.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
-        frequency = _frequency_figure(data, kg, lang)
-        matrix = _matrix_figure(data, lang)
-        # Drawing is CPU-bound (0.9 s a file for the seed): the matrix is drawn in a
-        # child process while this one draws the bar chart. The bytes are the same.
-        matrix_files = start_isolated(
-            lambda: _render(matrix, "Case × mechanism matrix"), FIGURE_TIMEOUT, "figures"
-        )
-        rendered = {
-            "mechanism-frequency": _render(frequency, "Mechanism frequency"),
-            "case-mechanism-matrix": matrix_files(),
+        figures = {
+            "mechanism-frequency": ("Mechanism frequency", _frequency_figure(data, kg, lang)),
+            "case-mechanism-matrix": ("Case × mechanism matrix", _matrix_figure(data, lang)),
         }
-        for name, contents in rendered.items():
-            for fmt, content in contents.items():
-                files.append((out_dir / f"{name}.{fmt}", content))
+        drawings = {
+            name: start_isolated(functools.partial(_draw, fig, title), FIGURE_TIMEOUT, "figures")
+            for name, (title, fig) in figures.items()
+        }
+
+    def finish() -> list[Path]:
+        files: list[tuple[Path, bytes]] = []
+        for name, drawing in drawings.items():
+            contents, logged, warned = drawing()
+            for message in logged:
+                logging.getLogger("matplotlib.font_manager").warning("%s", message)
+            for message, category in warned:
+                warnings.warn(message, category, stacklevel=2)
+            files += [(out_dir / f"{name}.{fmt}", content) for fmt, content in contents.items()]
+        try:
+            atomic_write_many(files)
+        except OSError as exc:
+            raise KgError(_unwritable(out_dir, exc)) from None
+        return sorted(path for path, _ in files)
+
+    return finish
+
+
+class _Logged(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _draw(fig: Figure, title: str) -> tuple[dict[str, bytes], list[str], list[tuple]]:
+    """`_render`, with what matplotlib's font manager logged and what was warned (the
+    filters in force apply), to be said again in the parent."""
+    log, logged = logging.getLogger("matplotlib.font_manager"), _Logged()
+    log.addHandler(logged)
     try:
-        atomic_write_many(files)
-    except OSError as exc:
-        raise KgError(_unwritable(out_dir, exc)) from None
-    return sorted(path for path, _ in files)
+        with warnings.catch_warnings(record=True) as caught:
+            contents = _render(fig, title)
+    finally:
+        log.removeHandler(logged)
+    return contents, logged.messages, [(str(w.message), w.category) for w in caught]
