@@ -149,8 +149,9 @@ def compact_id(value: object) -> str:
 
 # -- one process for the whole of `make run` --
 
-#: The steps of `run_project` after the graph, in order: name -> what it writes under OUT.
-RUN_STEPS = ("views", "figures", "docs", "site")
+#: The steps of `run_project` after the graph, in the order they start. The figures
+#: start first: they are drawn in child processes while the others are written.
+RUN_STEPS = ("figures", "views", "docs", "site")
 
 
 @dataclass
