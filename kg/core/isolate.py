@@ -214,8 +214,8 @@ def run_isolated(
 def start_isolated(work: Callable[[], T], timeout: float, what: str) -> Callable[[], T]:
     """Start `work` in a forked child now and return the function that waits for its
     result (with `run_isolated`'s deadline and errors): the caller goes on meanwhile, so
-    two pieces of CPU-bound work (two figures) use two cores. Where no child can be
-    forked, the returned function runs `work` itself."""
+    two pieces of CPU-bound work (two figures) use two cores. A `timeout` of 0 sets no
+    deadline. Where no child can be forked, the returned function runs `work` itself."""
     child = _fork(work, timeout, what, Limits()) if hasattr(os, "fork") else None
     return work if child is None else child.wait
 
