@@ -486,18 +486,25 @@ def start_figures(kg: QueryGraph, out_dir: Path, *, lang: str = "zh") -> Callabl
     with matplotlib.rc_context(_rc(font)), warnings.catch_warnings(), _no_bold_notice():
         # One warning above says it all; don't repeat it for every missing glyph.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+        # The matrix draws longest: it is laid out and its child started first.
         figures = {
-            "mechanism-frequency": ("Mechanism frequency", _frequency_figure(data, kg, lang)),
-            "case-mechanism-matrix": ("Case × mechanism matrix", _matrix_figure(data, lang)),
+            "case-mechanism-matrix": (
+                "Case × mechanism matrix",
+                functools.partial(_matrix_figure, data, lang),
+            ),
+            "mechanism-frequency": (
+                "Mechanism frequency",
+                functools.partial(_frequency_figure, data, kg, lang),
+            ),
         }
         drawings = {
-            name: start_isolated(functools.partial(_draw, fig, title), FIGURE_TIMEOUT, "figures")
-            for name, (title, fig) in figures.items()
+            name: start_isolated(functools.partial(_draw, make(), title), FIGURE_TIMEOUT, "figures")
+            for name, (title, make) in figures.items()
         }
 
     def finish() -> list[Path]:
         files: list[tuple[Path, bytes]] = []
-        for name, drawing in drawings.items():
+        for name, drawing in sorted(drawings.items()):
             contents, logged, warned = drawing()
             for message in logged:
                 logging.getLogger("matplotlib.font_manager").warning("%s", message)
