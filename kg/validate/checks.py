@@ -250,7 +250,7 @@ def validate(result: Build, *, cache: bool = False) -> Report:
     report.shacl_results = len(shacl)
     report.problems += shacl
     report.problems += qc_problems(result, findings["qc"])
-    report.qc_queries = len(_queries(result))
+    report.qc_queries = len(findings["qc"])  # one entry per query file
     return report
 
 
@@ -263,10 +263,11 @@ def _start_graph_findings(result: Build, cache: bool) -> Callable[[], dict]:
         where, entry = validate_cache.folder(result.inputs.paths.root), validate_cache.key(result)
         if (kept := validate_cache.load(where, entry)) is not None:
             return lambda: kept
-    shacl = start_isolated(lambda: shacl_findings(result, result.union()), 0, "SHACL validation")
+    data = result.union()  # made once: the child inherits it
+    shacl = start_isolated(lambda: shacl_findings(result, data), 0, "SHACL validation")
 
     def findings() -> dict:
-        found = {"qc": qc_findings(result, result.union())}
+        found = {"qc": qc_findings(result, data)}
         found["shacl"] = shacl()
         if cache:
             validate_cache.save(where, entry, found)
