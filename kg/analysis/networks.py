@@ -9,6 +9,7 @@ than networkx's bipartite projection).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import combinations
@@ -182,6 +183,16 @@ def compact_id(value: object) -> str:
 
 def _label(attrs: dict[str, str]) -> dict[str, str]:
     return {**attrs, "label": attrs["label_zh"]}
+
+
+def ordered_graph(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> nx.Graph:
+    """A graph whose nodes and edges are inserted in sorted order. A spring layout depends
+    on that order, and rows come in the order of the engine or of a set: sorting first
+    makes the same graph give the same picture on every run."""
+    graph = nx.Graph()
+    graph.add_nodes_from(sorted(nodes))
+    graph.add_edges_from(sorted(tuple(sorted(pair)) for pair in edges))
+    return graph
 
 
 def case_mechanism_graph(kg: QueryGraph, data: CaseMechanisms | None = None) -> nx.Graph:

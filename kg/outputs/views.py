@@ -18,6 +18,7 @@ from kg.analysis.networks import (
     compact_id,
     load_case_mechanisms,
     network_graph,
+    ordered_graph,
     similarity_graph,
 )
 from kg.records.schema import UNIT_LABELS
@@ -183,9 +184,7 @@ def _layout(view: View) -> View:
     """Precompute positions for views too large for live physics."""
     if view.physics or view.hierarchical:
         return view
-    graph = nx.Graph()  # nodes and edges in sorted order: the layout depends on it
-    graph.add_nodes_from(sorted(n["id"] for n in view.nodes))
-    graph.add_edges_from(sorted(tuple(sorted((e["from"], e["to"]))) for e in view.edges))
+    graph = ordered_graph((n["id"] for n in view.nodes), ((e["from"], e["to"]) for e in view.edges))
     positions = nx.spring_layout(graph, seed=1, iterations=40)
     for n in view.nodes:
         x, y = positions[n["id"]]

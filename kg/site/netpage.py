@@ -13,6 +13,7 @@ from collections import defaultdict
 
 import networkx as nx
 
+from kg.analysis.networks import ordered_graph
 from kg.outputs.render import safe_json
 from kg.site.data import SiteData, Text
 from kg.site.html import Page, bi, e, link
@@ -41,30 +42,20 @@ def _filters(site: SiteData) -> tuple[list[dict], dict[str, dict]]:
     return facets, cases
 
 
-def _ordered_graph(nodes, edges) -> nx.Graph:
-    """A graph whose nodes and edges are inserted in sorted order: a spring layout
-    depends on that order, and the rows of a query come in the order of its engine."""
-    graph = nx.Graph()
-    graph.add_nodes_from(sorted(n["id"] for n in nodes))
-    pairs = ((e["from"], e["to"]) if isinstance(e, dict) else e for e in edges)
-    graph.add_edges_from(sorted(tuple(sorted(pair)) for pair in pairs))
-    return graph
-
-
 def layout(view: NetView, unit: float = 150.0) -> None:
     """Fixed positions (x, y) for every node, computed here rather than by the browser's
     physics: the page is still as soon as it is drawn, and the same graph always gives
     the same picture. Each connected part gets its own spring layout (fixed seed), sized
     by its node count, and the parts are packed in rows, largest first, so that a small
     part never pushes the rest into a corner."""
-    graph = _ordered_graph(view.nodes, view.edges)
+    graph = ordered_graph((n["id"] for n in view.nodes), ((e["from"], e["to"]) for e in view.edges))
     parts = sorted(nx.connected_components(graph), key=lambda c: (-len(c), min(c)))
     placed: dict[str, tuple[float, float]] = {}
     width = unit * 2 * math.sqrt(max(1, len(view.nodes)))
     x0 = y0 = row_height = 0.0
     for part in parts:
         radius = unit * math.sqrt(len(part)) if len(part) > 1 else unit / 3
-        sub = _ordered_graph([{"id": n} for n in part], graph.subgraph(part).edges)
+        sub = ordered_graph(part, graph.subgraph(part).edges)
         if len(part) > 1:
             pos = nx.spring_layout(sub, k=3.0 / math.sqrt(len(part)), iterations=300, seed=7)
         else:
