@@ -50,6 +50,7 @@ CELL = 0.3  # inches per matrix cell
 #: Crop to the drawn content, so estimated figure sizes never clip or leave wide margins.
 TIGHT = {"bbox_inches": "tight", "pad_inches": 0.04}
 FIGURE_TIMEOUT = 1800.0  # seconds for the child that draws the matrix: only a hang hits it
+_FONT_LOG = "matplotlib.font_manager"  # where matplotlib says a glyph or a weight is missing
 TOP = 30
 FONT_HINT = (
     "reinstall the `mplfonts` package (it ships Noto Sans CJK SC), or install a CJK font, "
@@ -394,7 +395,7 @@ class _NotBold(logging.Filter):
 def _no_bold_notice():
     """The bundled font has no bold (bundled_font): matplotlib says so on every bold title
     and tick, on the user's terminal. Known and intended; kept out of the output."""
-    log, quiet = logging.getLogger("matplotlib.font_manager"), _NotBold()
+    log, quiet = logging.getLogger(_FONT_LOG), _NotBold()
     log.addFilter(quiet)
     try:
         yield
@@ -507,7 +508,7 @@ def start_figures(kg: QueryGraph, out_dir: Path, *, lang: str = "zh") -> Callabl
         for name, drawing in sorted(drawings.items()):
             contents, logged, warned = drawing()
             for message in logged:
-                logging.getLogger("matplotlib.font_manager").warning("%s", message)
+                logging.getLogger(_FONT_LOG).warning("%s", message)
             for message, category in warned:
                 warnings.warn(message, category, stacklevel=2)
             files += [(out_dir / f"{name}.{fmt}", content) for fmt, content in contents.items()]
@@ -532,7 +533,7 @@ class _Logged(logging.Handler):
 def _draw(fig: Figure, title: str) -> tuple[dict[str, bytes], list[str], list[tuple]]:
     """`_render`, with what matplotlib's font manager logged and what was warned (the
     filters in force apply), to be said again in the parent."""
-    log, logged = logging.getLogger("matplotlib.font_manager"), _Logged()
+    log, logged = logging.getLogger(_FONT_LOG), _Logged()
     log.addHandler(logged)
     try:
         with warnings.catch_warnings(record=True) as caught:
