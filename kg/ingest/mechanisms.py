@@ -5,7 +5,8 @@ is also found
 
 - by its `rkg:pattern`s: literal parts with gaps and alternatives (向…党(委|工委)…(汇报|报告),
   听取……报告), compiled to regular expressions (`compile_pattern`): `…` is a short gap
-  inside one clause, `……` a longer one inside one sentence that may cross commas;
+  inside one clause, `……` a longer one inside one sentence that may cross commas, and
+  `a & b` a frame whose parts may come in either order (居民…打分, 打分…居民);
 - through page noise: where a mirror page leaves Latin letters among the characters
   (人大代表lianluo站, 街dao工委), a label or the literal parts of a pattern also match
   with pinyin in place of a character and with letters between characters (`tolerant`);
@@ -18,7 +19,11 @@ is also found
   gap never count). Facets do not compete (民生实事票决项目 is a target and an
   instrument).
 
-A hit is dropped when an `rkg:exclusion` of its concept overlaps it (视察 in 总书记视察; an
+Page furniture inside a line (首页>监督工作>执法检查, 上一篇:…, 来源:…, 【打印本页】) is
+masked first. A hit is dropped when its sentence names no congress actor (人大, 常委会,
+代表, 联络站, ...) and begins with another body as its subject (市场监管局开展联合执法检查,
+公司实行绩效挂钩): that body's own practice, not the congress's. It is also dropped
+when an `rkg:exclusion` of its concept overlaps it (视察 in 总书记视察; an
 exclusion with `…` or `|` is a pattern: (纪委|监委)…约谈),
 when the clause negates it (未建立…联络站, 还没有开展过专题询问), when it lies in a problem
 the case addresses (针对…“被满意”的问题) or in a practice studied elsewhere (学习考察…暗访
@@ -39,6 +44,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import permutations
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS
@@ -60,6 +66,24 @@ _PROBLEMS = (
 _ELSEWHERE = (
     re.compile(r"(?:学习|考察|借鉴|取经|观摩)[^。;!?\n]{0,24}?(?:经验|做法)"),
     re.compile(r"(?:研究|讨论|考虑|论证)(?:是否|能否|要不要)[^。;!?\n]{0,20}"),
+)
+# A sentence whose subject is a body outside the congress and that names no congress
+# actor reports that body's own practice (市场监管局开展联合执法检查, 公司实行绩效挂钩).
+_CONGRESS = re.compile(
+    r"人大|人代会|常委会|主席团|代表|选民|议案|工委|专门委员会|专委|联络站|家站点"
+)
+_FOREIGN_SUBJECT = re.compile(
+    r"(?:(?:今年|近日|日前|近期|去年|本月|\d+月\d*日?),?)?(?:(?![在和与对向把将的了为及])[\u4e00-\u9fff]){0,8}?"
+    r"(?:政府|局|公司|企业|集团|协会|学会|纪委|监委|纪检组|公安机关|检察院|法院|政协|党校"
+    r"|学校|医院|银行|村务监督委员会|村委会|居委会|办事处)"
+)
+# Page furniture left inside a line (a breadcrumb trail, next/previous links, byline
+# fields, buttons): masked before matching, so 首页>监督工作>执法检查 names no inspection.
+_FURNITURE = re.compile(
+    r"(?:当前位置:\s*)?(?:网站首页|首页)\s*(?:[>›»/]\s*[^\s>›»/|,。]{1,12}\s*)+"
+    r"|(?:上一篇|下一篇|相关阅读|相关新闻):[^|\n]{0,30}?(?=\s|\||$)"
+    r"|(?<![\u4e00-\u9fff])(?:来源|责任编辑|编辑|作者|发布时间|发布日期|浏览次数|点击数|阅读次数):\s*[^\s|]{0,20}"
+    r"|[【\[](?:打印本页|关闭窗口|打印|关闭|收藏|字体|字号)[^】\]]{0,12}[】\]]"
 )
 # Taiwan terms -> the mainland terms of the same length (a Traditional page may use either).
 _REGIONAL = {"软体": "软件", "资讯": "信息", "网路": "网络", "数位": "数字", "视讯": "视频"}
@@ -105,10 +129,30 @@ class Match:
 def compile_pattern(pattern: str, noisy: bool = False) -> re.Pattern:
     """A regular expression for the `rkg:pattern` syntax (see data/vocab/mechanisms.ttl):
     `…` a gap in the clause, `……` a longer gap in the sentence (both captured), `(a|b)`
-    alternatives, `[set]` one or more of a set. With `noisy`, literal characters also
-    match as pinyin and with Latin letters between them (`tolerant`)."""
-    out, i = [], 0
+    alternatives, `[set]` one or more of a set, and `a & b` parts found in either order
+    within one sentence (a frame: 居民…打分 & 打分…居民). With `noisy`, literal characters
+    also match as pinyin and with Latin letters between them (`tolerant`)."""
     text = match_form(pattern)
+    parts = [_pieces(part.strip(), noisy) for part in text.split("&")]
+    join = NOISE.join if noisy else "".join
+    if len(parts) == 1:
+        body = join(parts[0])
+    else:
+        body = "|".join(
+            join(
+                [
+                    piece
+                    for i, part in enumerate(order)
+                    for piece in ([*part] if i == 0 else [f"({LONG_GAP})", *part])
+                ]
+            )
+            for order in permutations(parts)
+        )
+    return re.compile(body, re.IGNORECASE) if noisy else re.compile(body)
+
+
+def _pieces(text: str, noisy: bool) -> list[str]:
+    out, i = [], 0
     while i < len(text):
         ch = text[i]
         if ch == "…":
@@ -127,9 +171,7 @@ def compile_pattern(pattern: str, noisy: bool = False) -> re.Pattern:
         else:
             out.append(_literal_regex(ch, noisy))
             i += 1
-    if not noisy:
-        return re.compile("".join(out))
-    return re.compile(NOISE.join(out), re.IGNORECASE)
+    return out
 
 
 def _part(part: str, noisy: bool) -> str:
@@ -219,6 +261,12 @@ def _jieba_cut(text: str) -> list[str]:
 
     jieba.setLogLevel(logging.WARNING)
     return list(jieba.cut(text, HMM=False))
+
+
+def unfurnished(text: str) -> str:
+    """`text` with page furniture blanked out by line breaks (offsets are kept; a
+    pattern's gap never crosses a line break)."""
+    return _FURNITURE.sub(lambda m: "\n" * len(m.group(0)), text)
 
 
 def regional(text: str) -> str:
@@ -318,6 +366,16 @@ class MechanismFinder:
         return _NEGATION.search(before) is not None
 
     @staticmethod
+    def _foreign(text: str, match: Match, lo: int, hi: int) -> bool:
+        """In a sentence about another body's own practice (see _FOREIGN_SUBJECT)."""
+        start = max((m.end() for m in _SENTENCE_END.finditer(text, lo, match.start)), default=lo)
+        end = _SENTENCE_END.search(text, match.end, hi)
+        sentence = text[start : end.start() if end else hi]
+        return _CONGRESS.search(sentence) is None and (
+            _FOREIGN_SUBJECT.match(sentence.lstrip(" >|")) is not None
+        )
+
+    @staticmethod
     def _inside(contexts: list[tuple[int, int]], match: Match) -> bool:
         return any(a <= match.start and match.end <= b for a, b in contexts)
 
@@ -390,6 +448,7 @@ class MechanismFinder:
             and not self._excluded(text, m, lo, hi)
             and not self._inside(contexts, m)
             and not self._cuts_a_word(text, m, lo, hi)
+            and not self._foreign(text, m, lo, hi)
         ]
         best = self._longest_per_facet(kept)
         return [m for m in best if not self._outranked(text, m, best)]
@@ -401,7 +460,7 @@ class MechanismFinder:
         Spans belong to one case: a generic hit in one span is dropped when a narrower
         concept was found in any span of the case.
         """
-        text = regional(text)
+        text = unfurnished(regional(text))
         per_span = [self._span(text, lo, hi) for lo, hi in spans]
         every = [m for matches in per_span for m in matches]
         return [
@@ -428,7 +487,7 @@ def _same_sentence(text: str, a: Match, b: Match) -> bool:
 
 def _is_pattern(exclusion: str) -> bool:
     """An exclusion with a gap or alternatives is a pattern; any other is a literal."""
-    return "…" in exclusion or "|" in exclusion
+    return "…" in exclusion or "|" in exclusion or "&" in exclusion
 
 
 @cache
