@@ -130,7 +130,7 @@ def test_a_string_doubling_query_stops_at_the_memory_cap(seed_trig):
     assert "2 GiB" in got["value"] or "did not finish" in got["value"], got["value"]
     assert time.monotonic() - started < 90
     assert got["own_growth_kib"] < 512 * 1024
-    assert 0 < got["children_peak_kib"] < 2.5 * 1024**2
+    assert 0 < got["children_peak_kib"] < 3 * 1024**2  # the cap (2 GiB) plus the runtime
 
 
 def _in_a_fresh_process(call) -> dict:
