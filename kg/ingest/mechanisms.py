@@ -366,14 +366,17 @@ class MechanismFinder:
         return _NEGATION.search(before) is not None
 
     @staticmethod
-    def _foreign(text: str, match: Match, lo: int, hi: int) -> bool:
-        """In a sentence about another body's own practice (see _FOREIGN_SUBJECT)."""
-        start = max((m.end() for m in _SENTENCE_END.finditer(text, lo, match.start)), default=lo)
-        end = _SENTENCE_END.search(text, match.end, hi)
-        sentence = text[start : end.start() if end else hi]
-        return _CONGRESS.search(sentence) is None and (
-            _FOREIGN_SUBJECT.match(sentence.lstrip(" >|")) is not None
-        )
+    def _foreign_sentences(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The sentences of [lo, hi) about another body's own practice (_FOREIGN_SUBJECT)."""
+        out, start = [], lo
+        for end in [*(m.start() for m in _SENTENCE_END.finditer(text, lo, hi)), hi]:
+            sentence = text[start:end]
+            if _CONGRESS.search(sentence) is None and _FOREIGN_SUBJECT.match(
+                sentence.lstrip(" >|")
+            ):
+                out.append((start, end))
+            start = end + 1
+        return out
 
     @staticmethod
     def _inside(contexts: list[tuple[int, int]], match: Match) -> bool:
@@ -439,6 +442,7 @@ class MechanismFinder:
             candidates += self._noisy(text, lo, hi)
         contexts = [m.span() for r in (*_PROBLEMS, *_ELSEWHERE) for m in r.finditer(text, lo, hi)]
         negated = [m for m in candidates if self._negated(text, m, lo)]
+        foreign = self._foreign_sentences(text, lo, hi) if candidates else []
         # what a negated hit holds goes with it (询问 in 未开展专题询问); an excluded hit
         # only goes itself (an exclusion speaks of its own concept)
         kept = [
@@ -448,7 +452,7 @@ class MechanismFinder:
             and not self._excluded(text, m, lo, hi)
             and not self._inside(contexts, m)
             and not self._cuts_a_word(text, m, lo, hi)
-            and not self._foreign(text, m, lo, hi)
+            and not self._inside(foreign, m)
         ]
         best = self._longest_per_facet(kept)
         return [m for m in best if not self._outranked(text, m, best)]
