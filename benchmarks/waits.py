@@ -160,6 +160,22 @@ def seed(work: Path, runs: int, rows: list, skip_run: bool) -> None:
                 record.write_text(text, encoding="utf-8")
 
         compare("make run, one case edited", ([KG, "run"], new), old_run, runs, rows, prepare=edit)
+        tags = iter(range(10**6))
+
+        def retag(key: str) -> None:
+            if key == "a":  # a tag changed each time, to and fro: the figures redraw too
+                swapped = "inquiry" if next(tags) % 2 == 0 else "budget-responsibility-agreement"
+                text = original.replace("id: budget-responsibility-agreement", f"id: {swapped}", 1)
+                record.write_text(text, encoding="utf-8")
+
+        compare(
+            "make run, one case's tag edited (figures redrawn)",
+            ([KG, "run"], new),
+            old_run,
+            runs,
+            rows,
+            prepare=retag,
+        )
         record.write_text(original, encoding="utf-8")
         subprocess.run([KG, "run"], cwd=new, check=True, capture_output=True)
     else:

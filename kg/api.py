@@ -14,6 +14,7 @@ as methods; it sits above every stage, so no stage needs to know it.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -152,6 +153,7 @@ def compact_id(value: object) -> str:
 #: The steps of `run_project` after the graph, in the order they start. The figures
 #: start first: they are drawn in child processes while the others are written.
 RUN_STEPS = ("figures", "views", "docs", "site")
+FIGURE_LANG = "zh"  # the language `kg run` draws its figures in
 
 
 @dataclass
@@ -256,10 +258,22 @@ def run_project(
 
         render_all(kg, target)
 
+    @functools.cache
+    def figure_data():  # read once, for the figures' key and their drawing
+        from kg.analysis.networks import load_case_mechanisms
+
+        return load_case_mechanisms(graph())
+
+    def figures_key() -> str:  # what they draw: an edit they do not show redraws nothing
+        from kg.outputs.figures import drawn_inputs
+
+        return digest("figures", code, drawn_inputs(figure_data(), FIGURE_LANG))
+
     def write_figures(kg: KnowledgeGraph, target: Path):
         from kg.outputs.figures import start_figures
 
-        return start_figures(kg, target, lang="zh")  # drawn while the next steps run
+        # drawn in child processes while the next steps run
+        return start_figures(kg, target, lang=FIGURE_LANG, data=figure_data())
 
     def write_site(kg: KnowledgeGraph, target: Path) -> None:
         from kg.site import write_site as site
@@ -275,7 +289,7 @@ def run_project(
             continue
         started = time.perf_counter()
         target = out / name
-        key = digest(name, code, graph_digest)
+        key = figures_key() if name == "figures" else digest(name, code, graph_digest)
         if not force and manifest.fresh(name, key):
             done(StepResult(name, True, time.perf_counter() - started))
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import json
 import logging
 import math
 import re
@@ -456,14 +457,34 @@ def write_figures(kg: QueryGraph, out_dir: Path, *, lang: str = "zh") -> list[Pa
     return start_figures(kg, out_dir, lang=lang)()
 
 
-def start_figures(kg: QueryGraph, out_dir: Path, *, lang: str = "zh") -> Callable[[], list[Path]]:
+def drawn_inputs(data: CaseMechanisms, lang: str = "zh") -> str:
+    """All that the two figures are drawn from, as canonical JSON: the tags, the hierarchy,
+    the labels in `lang` and the font. `kg run` keys the figures on it (with the code), so
+    an edit they do not show (an English title in "zh", a quote, a date) redraws nothing."""
+    return json.dumps(
+        {
+            "lang": lang,
+            "font": list(_cjk_font() or ()),
+            "uses": {case: sorted(ms) for case, ms in data.uses.items()},
+            "broader": {m: sorted(bs) for m, bs in data.broader.items() if bs},
+            "mechanisms": {m: _label(a, lang) for m, a in data.mechanism_attrs.items()},
+            "cases": {case: _label(a, lang) for case, a in data.case_attrs.items()},
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def start_figures(
+    kg: QueryGraph, out_dir: Path, *, lang: str = "zh", data: CaseMechanisms | None = None
+) -> Callable[[], list[Path]]:
     """Check, query and lay out the figures here, start drawing each in a child process,
     and return the function that waits for the drawings and writes the files.
 
     Drawing is CPU-bound (0.9 s a file for the seed): the two figures draw on two cores,
     and `kg run` draws them while it writes the views, the docs and the site. The bytes
     are those of drawing here; what matplotlib logs or warns in a child is said again
-    here, as if it had drawn here.
+    here, as if it had drawn here. `data`, when given, is `load_case_mechanisms(kg)`.
     """
     if lang not in LANGS:
         raise KgError(
@@ -473,7 +494,7 @@ def start_figures(kg: QueryGraph, out_dir: Path, *, lang: str = "zh") -> Callabl
         )
     out_dir = Path(out_dir)
     _prepare(out_dir)
-    data = load_case_mechanisms(kg)
+    data = data or load_case_mechanisms(kg)
     if not data.uses:
         raise KgError(
             Problem(kg.origin or "graph", "no case uses a mechanism", hint="build the graph first")

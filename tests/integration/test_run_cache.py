@@ -2,7 +2,8 @@
 
 The outputs of one `kg run` on a clean folder are compared byte for byte with those of
 the separate commands (`kg build`, `kg render`, `kg figures`, `kg docs`); a second run
-rewrites nothing; a touched output is made again, alone; an edited case rebuilds.
+rewrites nothing; a touched output is made again, alone; an edited case rebuilds what
+shows the edit.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kg import KnowledgeGraph
 from kg.api import run_project
 from kg.build.cache import MANIFEST, Manifest
 from kg.cli import main
+from kg.outputs.figures import write_figures
 
 from ..conftest import ROOT
 
@@ -132,10 +135,28 @@ def test_an_edited_case_rebuilds_the_graph_and_what_reads_it(tmp_path):
     text = record.read_text(encoding="utf-8")
     assert "  en: Establishing" in text
     record.write_text(text.replace("  en: Establishing", "  en: Revised, establishing", 1), "utf-8")
+    figures = _files(out / "figures")
     steps = {s.name: s.skipped for s in run_project(root, out).steps}
     assert steps["graph"] is False
     assert (out / "kg.trig").read_bytes() != trig
     assert b"Revised" in (out / "kg.trig").read_bytes()
+    assert steps["views"] is False  # they show English titles
+    # The figures are drawn in Chinese from the tags: an English title does not reach them,
+    # so they stay, and they are what drawing from the edited graph gives.
+    assert steps["figures"] is True
+    assert _files(out / "figures") == figures
+    edited = KnowledgeGraph.open("oxigraph", graph_file=out / "kg.trig")
+    write_figures(edited, tmp_path / "redrawn")
+    assert _files(tmp_path / "redrawn") == figures
+    # A tag they do show redraws them.
+    text = record.read_text(encoding="utf-8")
+    assert "  - id: budget-responsibility-agreement\n" in text
+    retagged = text.replace("id: budget-responsibility-agreement", "id: inquiry", 1)
+    record.write_text(retagged, encoding="utf-8")
+    steps = {s.name: s.skipped for s in run_project(root, out).steps}
+    assert steps["figures"] is False
+    matrix = "case-mechanism-matrix.svg"
+    assert _files(out / "figures")[matrix] != figures[matrix]
 
 
 def test_an_invalid_project_writes_nothing(tmp_path):
