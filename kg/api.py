@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from kg.analysis.patterns import Patterns
-    from kg.build.dataset import Build
+    from kg.build.dataset import Build, StreamedBuild
     from kg.outputs.views import View
     from kg.validate.checks import Report
 
@@ -119,7 +119,17 @@ def build_project(
     return build_and_validate(Path(root), check=check, cache=cache)
 
 
-def write_build(result: Build, out: Path | str) -> list[Path]:
+def build_streamed(root: Path | str = ".") -> StreamedBuild:
+    """Build a project's dataset without validating it, one named graph at a time and
+    kept as sorted quads only: for a corpus too big to hold in rdflib (`kg build
+    --no-validate`). `write_build` writes the same bytes as for `build_project`."""
+    from kg.build.dataset import build_streamed as streamed
+    from kg.build.dataset import load_inputs
+
+    return streamed(load_inputs(Path(root)))
+
+
+def write_build(result: Build | StreamedBuild, out: Path | str) -> list[Path]:
     """Write kg.ttl and kg.trig so that they switch as one (see `kg.build.publish`), then
     the analytic index of the new generation beside them (`kg.query.index`)."""
     from kg.build.publish import write_build as publish

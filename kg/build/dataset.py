@@ -8,6 +8,7 @@ blank nodes are made, so the same input always serialises to the same bytes.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -115,6 +116,30 @@ class Build:
         """All named graphs merged into one graph (what `kg.ttl` holds)."""
         return serialize.union(self.dataset)
 
+    def sorted_quads(self) -> serialize.Quads:
+        return serialize.sorted_quads(self.dataset)
+
+    def triple_count(self) -> int:
+        return len(self.union())
+
+
+@dataclass
+class StreamedBuild:
+    """A build kept only as its sorted quads (`build_streamed`): what is written, with
+    no rdflib dataset to validate or query. The record field of each node is kept."""
+
+    quads: serialize.Quads
+    inputs: Inputs
+    origins: dict[URIRef, tuple[str, str]] = field(default_factory=dict)
+
+    def sorted_quads(self) -> serialize.Quads:
+        return self.quads
+
+    def triple_count(self) -> int:
+        """Distinct triples of the union: the quads, since no triple sits in two graphs
+        (bodies recur across sources, so they have a graph of their own)."""
+        return len(self.quads.items)
+
 
 def _lit(text: str, lang: str) -> list[Literal]:
     return [Literal(text, lang=lang)] if text else []
@@ -139,8 +164,15 @@ def evidence_iri(
 class _CaseWriter:
     """Adds one case's triples, with an evidence statement per claim, to a graph."""
 
-    def __init__(self, g: Graph, bodies: Graph, build: Build, case: Case, source: Source):
-        self.g, self.bodies, self.build, self.case, self.source = g, bodies, build, case, source
+    def __init__(
+        self,
+        g: Graph,
+        bodies: Graph,
+        origins: dict[URIRef, tuple[str, str]],
+        case: Case,
+        source: Source,
+    ):
+        self.g, self.bodies, self.origins, self.case, self.source = g, bodies, origins, case, source
         self.iri = CASE[case.id]
 
     def add(self, s: URIRef, p: URIRef, objects: object) -> None:
@@ -152,7 +184,7 @@ class _CaseWriter:
         about = str(subject) if subject is not None and subject != self.iri else ""
         subject = subject or self.iri
         ev = evidence_iri(self.case.id, predicate, obj, span, other, about)
-        self.build.origins[ev] = (span.file, span.field)
+        self.origins[ev] = (span.file, span.field)
         self.add(ev, RDF.type, RKG.Evidence)
         self.add(ev, RDF.subject, subject)
         self.add(ev, RDF.predicate, predicate)
@@ -182,7 +214,7 @@ class _CaseWriter:
 
     def write(self) -> None:
         c, s = self.case, self.iri
-        self.build.origins[s] = (c.file, "")
+        self.origins[s] = (c.file, "")
         self.add(s, RDF.type, RKG.InnovationCase)
         self.add(s, DCTERMS.identifier, Literal(c.id))
         for p in (DCTERMS.title, RDFS.label):
@@ -213,7 +245,7 @@ class _CaseWriter:
             self.evidence(RKG.selectionReason, text, c.selection_reason)
         for m in c.measures:
             node = URIRef(f"{s}/measure/{m.n}")
-            self.build.origins[node] = (c.file, m.span.field)
+            self.origins[node] = (c.file, m.span.field)
             self.add(s, RKG.hasMeasure, node)
             self.add(node, RDF.type, RKG.Measure)
             self.add(node, RKG.ordinal, Literal(m.n))
@@ -229,20 +261,20 @@ class _CaseWriter:
             self.claim(ROLE_PROPERTY[claim.role], ACTOR[claim.id], claim.span)
         for i, p in enumerate(c.problems, 1):
             node = URIRef(f"{s}/problem/{i}")
-            self.build.origins[node] = (c.file, p.span.field)
+            self.origins[node] = (c.file, p.span.field)
             self.add(node, RDF.type, RKG.Problem)
             self.add(node, RDFS.label, _lit(p.label, "zh") + _lit(p.en, "en"))
             self.claim(RKG.addressesProblem, node, p.span)
         for i, p in enumerate(c.platforms, 1):
             node = URIRef(f"{s}/platform/{i}")
-            self.build.origins[node] = (c.file, p.span.field)
+            self.origins[node] = (c.file, p.span.field)
             self.add(node, RDF.type, RKG.Platform)
             self.add(node, RDFS.label, _lit(p.name, "zh") + _lit(p.en, "en"))
             self.add(node, RKG.platformType, PTYPE[p.type])
             self.claim(RKG.usesPlatform, node, p.span)
         for i, q in enumerate(c.quantities, 1):
             node = URIRef(f"{s}/quantity/{i}")
-            self.build.origins[node] = (c.file, q.span.field)
+            self.origins[node] = (c.file, q.span.field)
             self.add(node, RDF.type, RKG.Quantity)
             self.add(node, SDO.value, _number(q.value))
             self.add(node, SDO.unitText, Literal(q.unit))
@@ -406,8 +438,31 @@ def build(inputs: Inputs) -> Build:
     dataset = Dataset()
     bind_prefixes(dataset.namespace_manager)
     result = Build(dataset, inputs)
-    _copy(inputs.ontology, dataset.graph(ONTOLOGY_GRAPH))
-    _copy(inputs.vocabulary, dataset.graph(VOCABULARY_GRAPH))
+    for _ in build_graphs(inputs, result.origins, dataset.graph):
+        pass  # each graph is made inside the dataset
+    return result
+
+
+def build_streamed(inputs: Inputs) -> StreamedBuild:
+    """`build`, one named graph at a time: each is turned into quads and dropped before
+    the next is made, so a corpus whose rdflib dataset would not fit in memory (~2 KB a
+    triple: 100k cases are ~9.6 M triples) is built in one process. Same quads, same
+    bytes written; but nothing to validate (`kg build --no-validate` takes this path)."""
+    origins: dict[URIRef, tuple[str, str]] = {}
+    graphs = build_graphs(inputs, origins, serialize.TripleSet)
+    return StreamedBuild(serialize.quads_of(graphs), inputs, origins)
+
+
+def build_graphs(
+    inputs: Inputs,
+    origins: dict[URIRef, tuple[str, str]],
+    make: Callable[[URIRef], Graph] = lambda name: Graph(identifier=name),
+) -> Iterator[Graph]:
+    """The named graphs of the build, each made by `make` and yielded once complete:
+    the ontology, the vocabulary, the places, one per source, and last the bodies (which
+    every source's cases add to). A consumer may drop a graph once it has read it."""
+    yield _copy(inputs.ontology, make(ONTOLOGY_GRAPH))
+    yield _copy(inputs.vocabulary, make(VOCABULARY_GRAPH))
     gaz = inputs.gazetteer
     place_keys = {p.key for c in inputs.cases for p in gaz.chain(c.body.place)}
     place_keys |= {
@@ -416,36 +471,43 @@ def build(inputs: Inputs) -> Build:
         for b in s.defined_batches()
         for p in gaz.chain(b.province)
     }
-    places = dataset.graph(PLACES_GRAPH)
-    bodies = dataset.graph(BODIES_GRAPH)
+    places = make(PLACES_GRAPH)
     for key in sorted(place_keys):
         _place_triples(places, gaz, gaz.place(key))
+    yield places
+    bodies = make(BODIES_GRAPH)
+    told: dict[str, list[tuple[Case, OtherSource | None]]] = {}  # source -> what it tells
+    for case in inputs.cases:
+        told.setdefault(case.source, []).append((case, None))
+        for other in case.other_sources:
+            told.setdefault(other.source, []).append((case, other))
     for source_id in sorted(inputs.sources):
         source = inputs.sources[source_id]
-        g = dataset.graph(GRAPH[f"source/{source_id}"])
+        g = make(GRAPH[f"source/{source_id}"])
         _source_triples(g, source)
-        for case in inputs.cases:
-            if case.source == source_id:
-                _CaseWriter(g, bodies, result, case, source).write()
-            for other in case.other_sources:
-                if other.source == source_id:
-                    _OtherSourceWriter(g, bodies, result, case, source).write_other(other)
+        for case, other in told.get(source_id, []):
+            if other is None:
+                _CaseWriter(g, bodies, origins, case, source).write()
+            else:
+                _OtherSourceWriter(g, bodies, origins, case, source).write_other(other)
+        yield g
     first_named: dict[tuple[str, str], str] = {}  # body -> its name in its first case
     for case in inputs.cases:  # sorted by id
         first_named.setdefault((case.body.place, case.body.type), case.body.span.quote)
     for (place, body_type), name in sorted(first_named.items()):
         _body_triples(bodies, gaz, place, body_type, name)
-    return result
+    yield bodies
 
 
-def _copy(src: Graph, dst: Graph) -> None:
+def _copy(src: Graph, dst: Graph) -> Graph:
     for triple in src:
         dst.add(triple)
+    return dst
 
 
-def output_files(result: Build, out: Path) -> list[tuple[Path, bytes]]:
+def output_files(result: Build | StreamedBuild, out: Path) -> list[tuple[Path, bytes]]:
     """The files `kg build` writes, fully rendered in memory before anything is written."""
-    quads = serialize.sorted_quads(result.dataset)
+    quads = result.sorted_quads()
     return [
         (out / "kg.ttl", serialize.write_quads(quads, "ttl")),
         (out / "kg.trig", serialize.write_quads(quads, "trig")),

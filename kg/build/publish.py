@@ -6,13 +6,13 @@ import errno
 import warnings
 from pathlib import Path
 
-from kg.build.dataset import Build, output_files
+from kg.build.dataset import Build, StreamedBuild, output_files
 from kg.build.generations import publish_generation, supports_symlinks
 from kg.core.errors import KgError, Problem
 from kg.core.textio import atomic_write_many
 
 
-def write_build(result: Build, out: Path) -> list[Path]:
+def write_build(result: Build | StreamedBuild, out: Path) -> list[Path]:
     """Write every output file so that they switch as one; on any failure, none changes.
 
     OUT/kg.ttl and OUT/kg.trig are links into the current generation folder (see
