@@ -8,7 +8,8 @@ is also found
   inside one clause, `……` a longer one inside one sentence that may cross commas, and
   `a & b` a frame whose parts may come in either order (居民…打分, 打分…居民);
 - through page noise: where a mirror page leaves Latin letters among the characters
-  (人大代表lianluo站, 街dao工委), a label or the literal parts of a pattern also match
+  (人大代表lianluo站, 街dao工委) or a headline spaces them out (听 取 和 审 议), a label
+  or the literal parts of a pattern also match
   with pinyin in place of a character and with letters between characters (`tolerant`);
 - through regional wording: Taiwan terms of a Traditional page are read as the mainland
   terms of the same length (軟體 → 软件, 資訊 → 信息) before matching;
@@ -55,7 +56,11 @@ from kg.ingest.text import match_form
 GAP = r"[^,;。!?:\n]{0,8}?"  # `…` of a pattern: up to 8 characters inside one clause
 LONG_GAP = r"[^;。!?\n]{0,30}?"  # `……`: up to 30 characters inside one sentence
 NOISE = r"[A-Za-z ]{0,12}"  # Latin letters a mirror page may leave among the characters
-_LATIN_AMONG_CJK = re.compile(r"[\u4e00-\u9fff] ?[A-Za-z]|[A-Za-z] ?[\u4e00-\u9fff]")
+# Pinyin or letters among the characters, or characters spaced out (听 取 和 审 议, as a
+# page's headline may be): the noise that the tolerant matching reads through.
+_LATIN_AMONG_CJK = re.compile(
+    r"[\u4e00-\u9fff] ?[A-Za-z]|[A-Za-z] ?[\u4e00-\u9fff]|[\u4e00-\u9fff] [\u4e00-\u9fff]"
+)
 _SENTENCE_END = re.compile(r"[。;!?\n]")
 _NEGATION = re.compile(r"(?:未|没有|尚未|从未|未曾|从没|尚无|缺乏|缺少|不再)[^,;。!?:\n]{0,4}$")
 _PROBLEMS = (
