@@ -138,7 +138,7 @@ class StreamedBuild:
     def triple_count(self) -> int:
         """Distinct triples of the union: the quads, since no triple sits in two graphs
         (bodies recur across sources, so they have a graph of their own)."""
-        return len(self.quads.items)
+        return self.quads.count
 
 
 def _lit(text: str, lang: str) -> list[Literal]:

@@ -96,10 +96,24 @@ def _in_graph_key(quad) -> tuple[str, str, str]:
 
 @dataclass(frozen=True)
 class Quads:
-    """A dataset as sorted pyoxigraph quads, with the project prefixes its IRIs use."""
+    """A dataset as sorted quads: N-Quads, one chunk per named graph in order of graph
+    name, each chunk sorted by subject, predicate and object (as text), blank nodes
+    canonical; with the project prefixes its IRIs use and the number of quads.
 
-    items: list
+    Bytes rather than pyoxigraph objects: ~150 bytes a quad instead of ~500, so a build
+    of 100k cases (~9.6 M quads) is written in a few GB.
+    """
+
+    chunks: tuple[bytes, ...]
     prefixes: dict[str, str]
+    count: int
+
+    def graphs(self) -> Iterator[Iterator]:
+        """The quads of each named graph, parsed as they are read."""
+        import pyoxigraph as ox
+
+        for chunk in self.chunks:
+            yield ox.parse(chunk, format=ox.RdfFormat.N_QUADS)
 
 
 def sorted_quads(dataset: Dataset) -> Quads:
@@ -141,9 +155,16 @@ def quads_of(graphs: Iterable[Graph | TripleSet]) -> Quads:
     """
     import pyoxigraph as ox
 
-    by_graph: dict[str, list] = {}
+    by_graph: dict[str, bytes] = {}
+    counts: dict[str, int] = {}
     with_bnodes: list = []
     iris: set[str] = set()
+
+    def keep(name: str, items: list) -> None:
+        items.sort(key=_in_graph_key)
+        by_graph[name] = ox.serialize(items, format=ox.RdfFormat.N_QUADS)
+        counts[name] = len(items)
+
     for graph in graphs:
         if not len(graph):
             continue
@@ -158,19 +179,19 @@ def quads_of(graphs: Iterable[Graph | TripleSet]) -> Quads:
         if blank:
             with_bnodes += items
         else:
-            items.sort(key=_in_graph_key)
-            by_graph[str(name)] = items
+            keep(str(name), items)
         # the IRIs (and datatypes) in use, for the prefixes
         iris |= {str(t) for t in cache if isinstance(t, URIRef)}
         iris |= {str(t.datatype) for t in cache if isinstance(t, Literal) and t.datatype}
     if with_bnodes:  # one dataset: blank-node labels are shared by a whole TriG document
         names = sorted({q.graph_name.value for q in with_bnodes})
+        labelled: dict[str, list] = {}
         for quad in canonical_quads(with_bnodes, f"blank nodes in {', '.join(names)}"):
-            by_graph.setdefault(str(quad.graph_name), []).append(quad)
-        for name in {str(q.graph_name) for q in with_bnodes}:
-            by_graph[name].sort(key=_in_graph_key)
-    quads = [quad for name in sorted(by_graph) for quad in by_graph.pop(name)]
-    return Quads(quads, _used_prefixes(iris))
+            labelled.setdefault(str(quad.graph_name), []).append(quad)
+        for name, items in labelled.items():
+            keep(name, items)
+    order = sorted(by_graph)
+    return Quads(tuple(by_graph[n] for n in order), _used_prefixes(iris), sum(counts.values()))
 
 
 def _used_prefixes(iris: set[str]) -> dict[str, str]:
@@ -196,16 +217,10 @@ def _ox_write(items: list, fmt: str, prefixes: dict[str, str] | None = None) -> 
     return b"\n".join(sorted(lines[:head]) + lines[head:])
 
 
-def _triples(quads: list) -> Iterator:
-    """The union graph as sorted, distinct triples, merged from the sorted runs of each
-    graph in `quads` (sorted as `quads_of` sorts), without a second copy of them all."""
-    starts = [
-        i for i in range(len(quads)) if i == 0 or quads[i].graph_name != quads[i - 1].graph_name
-    ]
-    runs = [
-        (quads[i].triple for i in range(start, end))
-        for start, end in zip(starts, [*starts[1:], len(quads)], strict=True)
-    ]
+def _triples(quads: Quads) -> Iterator:
+    """The union graph as sorted, distinct triples, merged from the sorted graphs of
+    `quads` as they are parsed, without a copy of them all."""
+    runs = [(q.triple for q in graph) for graph in quads.graphs()]
     last = None
     for triple in heapq.merge(*runs, key=_in_graph_key):
         if triple != last:
@@ -213,16 +228,30 @@ def _triples(quads: list) -> Iterator:
         last = triple
 
 
+def _trig(quads: Quads) -> bytes:
+    """TriG: one prefix header, then each graph's block as pyoxigraph writes it (the same
+    bytes as writing all the quads in one call, a graph at a time)."""
+    if not quads.chunks:
+        return _ox_write([], "TRIG", quads.prefixes)
+    blocks, head = [], b""
+    for graph in quads.graphs():
+        lines = _ox_write(graph, "TRIG", quads.prefixes).split(b"\n")
+        prefixes = [line for line in lines if line.startswith(b"@prefix ")]
+        head = head or b"".join(line + b"\n" for line in prefixes)
+        blocks.append(b"\n".join(lines[len(prefixes) :]))
+    return head + b"".join(blocks)
+
+
 def write_quads(quads: Quads, fmt: str) -> bytes:
     """Turtle, TriG, N-Triples or N-Quads bytes from `sorted_quads` (computed once, used twice)."""
     if fmt == "ttl":
-        return _ox_write(_triples(quads.items), "TURTLE", quads.prefixes)
+        return _ox_write(_triples(quads), "TURTLE", quads.prefixes)
     if fmt == "trig":
-        return _ox_write(quads.items, "TRIG", quads.prefixes)
+        return _trig(quads)
     if fmt == "nt":
-        return _ox_write(_triples(quads.items), "N_TRIPLES")
+        return _ox_write(_triples(quads), "N_TRIPLES")
     if fmt == "nq":
-        return _ox_write(quads.items, "N_QUADS")
+        return b"".join(quads.chunks)
     raise ValueError(f"pyoxigraph does not write {fmt!r} here")
 
 
@@ -348,7 +377,7 @@ def _rdfxml(items: list) -> bytes:
 
 def rdfxml(dataset: Dataset) -> bytes:
     """RDF/XML of the union graph, triples sorted, blank nodes canonical."""
-    return _rdfxml(list(_triples(sorted_quads(dataset).items)))
+    return _rdfxml(list(_triples(sorted_quads(dataset))))
 
 
 WRITERS = {
