@@ -8,8 +8,10 @@ check, the same rows, the same bytes.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -115,3 +117,22 @@ def test_the_endpoint_writes_oxigraph_answers_without_terms(oxigraph, fmt, max_r
     assert reply.body == results_bytes(table, fmt)
     assert (reply.headers.get("X-Truncated") == "true") == table.truncated
     assert table.truncated == (max_rows in (1, 7))
+
+
+def test_a_build_older_than_an_input_is_said_to_be_stale(project, seed_trig):
+    """`kg query` and the others warn when a file under data/ or ontology/ (at any depth)
+    changed after the build; an untouched project says nothing."""
+    build = project / "build"
+    build.mkdir()
+    trig = build / "kg.trig"
+    trig.write_bytes(seed_trig.read_bytes())
+    written = trig.stat().st_mtime
+    record = project / "data" / "cases" / "gd-b3-01.yaml"
+    for path in (project / "data").rglob("*"):  # every input older than the build
+        os.utime(path, (written - 60, written - 60))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        KnowledgeGraph.warn_if_stale(project)
+    os.utime(record, (written + 60, written + 60))
+    with pytest.warns(UserWarning, match="older than data/ or ontology/"):
+        KnowledgeGraph.warn_if_stale(project)
