@@ -55,7 +55,7 @@ def supervised(kg: QueryGraph) -> list[dict]:
 def station_types(kg: QueryGraph) -> list[dict]:
     """Kinds of contact venue (by the vocabulary's facet), with their cases and places."""
     by_kind: dict[str, dict] = {}
-    for row in kg.select("station-typology").dicts():
+    for row in kg.values("station-typology").dicts():
         kind = _short(row["kind"])
         entry = by_kind.setdefault(
             kind,
@@ -87,7 +87,7 @@ def selection_reasons(kg: QueryGraph) -> list[dict]:
             "reason_zh": row["reason_zh"] or "",
             "reason_en": row["reason_en"] or "",
         }
-        for row in kg.select("selection-reasons").dicts()
+        for row in kg.values("selection-reasons").dicts()
     ]
 
 

@@ -99,6 +99,9 @@ class Values:
     rows: list[tuple[str | None, ...]]
     truncated: bool = False
 
+    def dicts(self) -> list[dict[str, str | None]]:
+        return [dict(zip(self.variables, row, strict=True)) for row in self.rows]
+
     @classmethod
     def of(cls, table: Table) -> Values:
         """The strings of a table of terms (stores without a cheaper path)."""
