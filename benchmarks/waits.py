@@ -236,7 +236,6 @@ def warm_engines(trig: Path, names: tuple[str, ...], runs: int, rdflib_too: bool
     ]
     for name in names:
         fast = _warm(oxigraph, name, runs)
-        slow = _warm(rdflib, name, runs) if rdflib is not None else 0.0
         index_times = []
         for _ in range(runs):
             started = time.perf_counter()
@@ -246,6 +245,7 @@ def warm_engines(trig: Path, names: tuple[str, ...], runs: int, rdflib_too: bool
         if rdflib is None:
             out.append(f"| {name} | (skipped) | {fast:.4f} | {kept:.4f} | | |")
             continue
+        slow = _warm(rdflib, name, runs)
         out.append(
             f"| {name} | {slow:.3f} | {fast:.4f} | {kept:.4f} | {slow / fast:.0f}x | "
             f"{slow / kept:.0f}x |"

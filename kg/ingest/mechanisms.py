@@ -58,7 +58,7 @@ LONG_GAP = r"[^;。!?\n]{0,30}?"  # `……`: up to 30 characters inside one sen
 NOISE = r"[A-Za-z ]{0,12}"  # Latin letters a mirror page may leave among the characters
 # Pinyin or letters among the characters, or characters spaced out (听 取 和 审 议, as a
 # page's headline may be): the noise that the tolerant matching reads through.
-_LATIN_AMONG_CJK = re.compile(
+_NOISE_AMONG_CJK = re.compile(
     r"[\u4e00-\u9fff] ?[A-Za-z]|[A-Za-z] ?[\u4e00-\u9fff]|[\u4e00-\u9fff] [\u4e00-\u9fff]"
 )
 _SENTENCE_END = re.compile(r"[。;!?\n]")
@@ -334,7 +334,7 @@ class MechanismFinder:
                     out.append(Match(m.start(), m.end(), cid, f"noisy-match:{label}", label))
         for cid, pattern, regex in self._noisy_patterns or ():
             for m in regex.finditer(text, lo, hi):
-                if _LATIN_AMONG_CJK.search(m.group(0)):  # exact hits are found above
+                if _NOISE_AMONG_CJK.search(m.group(0)):  # exact hits are found above
                     out.append(_pattern_match(m, cid, f"noisy-pattern:{pattern}"))
         return out
 
@@ -443,7 +443,7 @@ class MechanismFinder:
 
     def _span(self, text: str, lo: int, hi: int) -> list[Match]:
         candidates = self._labels(text, lo, hi) + self._patterns(text, lo, hi)
-        if _LATIN_AMONG_CJK.search(text, lo, hi):
+        if _NOISE_AMONG_CJK.search(text, lo, hi):
             candidates += self._noisy(text, lo, hi)
         contexts = [m.span() for r in (*_PROBLEMS, *_ELSEWHERE) for m in r.finditer(text, lo, hi)]
         negated = [m for m in candidates if self._negated(text, m, lo)]
