@@ -7,6 +7,7 @@ and one transactional MOVE; into a remote endpoint with a Graph Store Protocol P
 
 from __future__ import annotations
 
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from kg.core.errors import KgError, Problem, option
 from kg.core.rdfio import oxigraph_input, term_too_large
+from kg.store.oxigraph import lock_folder
 from kg.store.remote import REMOTE_TIMEOUT
 
 _STAGING = "urn:renda-kg:staging:"
@@ -61,17 +63,26 @@ def load_into_oxigraph(path: Path, folder: Path) -> dict[str, int]:
 
     graphs = _graphs(path)  # first: a file that cannot be read creates or opens no store
     try:
-        store = ox.Store(str(folder))
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise KgError(Problem(str(folder), f"cannot open the Oxigraph store: {exc}")) from None
-    counts = {}
-    for graph, quads in graphs.items():
-        staging = ox.NamedNode(_STAGING + graph)
-        store.update(f"DROP SILENT GRAPH <{staging.value}>")
-        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, staging) for q in quads)
-        store.update(f"MOVE SILENT GRAPH <{staging.value}> TO GRAPH <{graph}>")
-        counts[graph] = len(quads)
-    store.flush()
+        raise KgError(Problem(str(folder), f"cannot create the store: {exc.strerror}")) from None
+    lock = lock_folder(folder, exclusive=True)
+    try:
+        try:
+            store = ox.Store(str(folder))
+        except OSError as exc:
+            raise KgError(Problem(str(folder), f"cannot open the Oxigraph store: {exc}")) from None
+        counts = {}
+        for graph, quads in graphs.items():
+            staging = ox.NamedNode(_STAGING + graph)
+            store.update(f"DROP SILENT GRAPH <{staging.value}>")
+            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, staging) for q in quads)
+            store.update(f"MOVE SILENT GRAPH <{staging.value}> TO GRAPH <{graph}>")
+            counts[graph] = len(quads)
+        store.flush()
+        del store  # closed before the lock goes: a reader then sees the whole load
+    finally:
+        os.close(lock)
     return counts
 
 

@@ -9,7 +9,9 @@ abandoned but not stopped, and would share this process's memory.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import weakref
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -50,6 +52,41 @@ class TermCache:
         return found
 
 
+LOCK_FILE = "kg.lock"
+
+
+def lock_folder(folder: Path, *, exclusive: bool) -> int | None:
+    """A lock on the store in `folder`: shared by its readers, exclusive for a writer.
+
+    RocksDB lets readers open a folder while a writer holds it, but the writer's
+    compactions delete the files a reader still expects. The lock (a file of ours beside
+    RocksDB's) makes `kg load` and a running `kg query` or `kg serve` wait for each other
+    with a message instead. Returns the descriptor that holds the lock (closing it lets
+    go), or None for a reader of a folder it cannot write, where no writer can come.
+    """
+    try:
+        fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        if not exclusive:
+            return None
+        raise KgError(Problem(str(folder), f"cannot write the store: {exc.strerror}")) from None
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        busy = "is open in another process" if exclusive else "is being loaded"
+        raise KgError(
+            Problem(
+                str(folder),
+                f"the Oxigraph store {busy}",
+                hint="stop kg serve or kg query on it first"
+                if exclusive
+                else "query it when kg load has finished",
+            )
+        ) from None
+    return fd
+
+
 class OxigraphStore:
     """pyoxigraph in memory or in a folder; the default graph is the union of named graphs."""
 
@@ -58,14 +95,32 @@ class OxigraphStore:
     network = False  # reaches the network to answer (an endpoint may not sandbox it)
 
     def __init__(self, path: Path | None = None):
+        """In memory, or the store `kg load` filled in the folder `path`, opened read-only.
+
+        Read-only because querying never writes, and because a store opened for writing
+        runs RocksDB's flushes and compactions in background threads: a query child
+        forked while one of them held the database's lock would wait for it forever.
+        """
         import pyoxigraph as ox
 
         self.path = path
-        self.store = ox.Store(str(path)) if path is not None else ox.Store()
+        if path is None:
+            self.store = ox.Store()
+            return
+        lock = lock_folder(path, exclusive=False)
+        try:
+            self.store = ox.Store.read_only(str(path))
+        except BaseException:
+            if lock is not None:
+                os.close(lock)
+            raise
+        if lock is not None:
+            weakref.finalize(self, os.close, lock)
 
     @classmethod
     def from_file(cls, path: Path, into: Path | None = None) -> OxigraphStore:
-        """Bulk-load a TriG, N-Quads, Turtle or N-Triples file."""
+        """Bulk-load a TriG, N-Quads, Turtle or N-Triples file, in memory or `into` a
+        folder (written, closed, then opened read-only like any folder store)."""
         import pyoxigraph as ox
 
         fmt = by_suffix(path.suffix)
@@ -77,17 +132,31 @@ class OxigraphStore:
                     hint="use .trig, .nq, .ttl or .nt",
                 )
             )
-        store = cls(into)
-        source = oxigraph_input(path)
+        lock = None
+        if into is not None:
+            into.mkdir(parents=True, exist_ok=True)
+            lock = lock_folder(into, exclusive=True)
         try:
-            store.store.bulk_load(**source, format=getattr(ox.RdfFormat, fmt.oxigraph))
+            target = ox.Store() if into is None else ox.Store(str(into))
+            source = oxigraph_input(path)
+            target.bulk_load(**source, format=getattr(ox.RdfFormat, fmt.oxigraph))
         except MemoryError:
             raise term_too_large(path) from None
         except (SyntaxError, ValueError) as exc:
             raise KgError(Problem(str(path), f"cannot load: {exc}")) from None
         except OSError as exc:
             raise KgError(Problem(str(path), f"cannot read: {exc.strerror or exc}")) from None
-        return store
+        else:
+            if into is None:
+                store = cls()
+                store.store = target
+                return store
+            target.flush()
+            del target  # closed before the lock goes: a reader then sees the whole load
+        finally:
+            if lock is not None:
+                os.close(lock)
+        return cls(into)
 
     @classmethod
     def from_dataset(cls, dataset: Dataset) -> OxigraphStore:
