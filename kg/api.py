@@ -44,6 +44,16 @@ class KnowledgeGraph(QueryGraph):
 
         return find_patterns(self, **options)
 
+    def report(self, fmt: str = "table", *, min_cases: int = 2, seed: int = 42) -> str:
+        """The cross-case report as `kg patterns --format FMT` prints it (table, md or
+        json): as the build kept it (`kg.analysis.report`), else computed."""
+        from kg.analysis.report import kept_report, render
+
+        kept = kept_report(self, fmt, min_cases=min_cases, seed=seed)
+        if kept is not None:
+            return kept
+        return render(self.patterns(min_cases=min_cases, seed=seed), fmt)
+
     def bipartite_graph(self) -> nx.Graph:
         from kg.analysis.networks import case_mechanism_graph
 
@@ -131,7 +141,9 @@ def build_streamed(root: Path | str = ".") -> StreamedBuild:
 
 def write_build(result: Build | StreamedBuild, out: Path | str) -> list[Path]:
     """Write kg.ttl and kg.trig so that they switch as one (see `kg.build.publish`), then
-    the analytic index of the new generation beside them (`kg.query.index`)."""
+    the analytic index of the new generation beside them (`kg.query.index`) and the
+    cross-case report computed from it (`kg.analysis.report`)."""
+    from kg.analysis.report import write_report
     from kg.build.publish import write_build as publish
     from kg.query.index import write_index
 
@@ -139,6 +151,7 @@ def write_build(result: Build | StreamedBuild, out: Path | str) -> list[Path]:
     trig = next((p for p in written if p.name == "kg.trig"), None)
     if trig is not None:
         write_index(trig)
+        write_report(KnowledgeGraph.open("oxigraph", graph_file=trig))
     return written
 
 

@@ -232,7 +232,13 @@ def query(
 @output_option
 def patterns(fmt, min_cases, seed, source, out_file) -> None:
     """The cross-case report: recurring mechanisms, frequent sets, clusters, contrasts."""
+    from kg.analysis.report import kept_report, render
+
     kg = source.load()
+    kept = kept_report(kg, fmt, min_cases=min_cases, seed=seed)
+    if kept is not None:  # the build's, which kept it only for a graph with cases
+        emit(kept, out_file)
+        return
     found = kg.patterns(min_cases=min_cases, seed=seed)
     if not found.cases:  # an empty report looks like an answer; it is a wrong source
         union = kg.union_problem() if kg.store.network else None
@@ -241,8 +247,7 @@ def patterns(fmt, min_cases, seed, source, out_file) -> None:
                 union or Problem(kg.origin, "holds no case with a mechanism: nothing to report")
             )
         )
-    text = {"table": found.to_text, "md": found.to_markdown, "json": found.to_json}[fmt]()
-    emit(text, out_file)
+    emit(render(found, fmt), out_file)
 
 
 @click.command()

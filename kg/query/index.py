@@ -81,12 +81,19 @@ def compute_index(store) -> bytes:
         )
         solutions = store.store.query(prepared.text, use_default_graph_as_union=True)
         tables[name] = solutions.serialize(format=ox.QueryResultsFormat.TSV)
+    return pack(_MAGIC, tables)
+
+
+def pack(magic: bytes, parts: dict[str, bytes], **meta: object) -> bytes:
+    """`magic`, one JSON line (where each part starts and how long it is, and `meta`),
+    then the parts: the file format of the index and of what else a build keeps beside
+    it (`kg.analysis.report`), read back by `Packed`."""
     head, offset = {}, 0
-    for name, data in tables.items():
+    for name, data in parts.items():
         head[name] = [offset, len(data)]
         offset += len(data)
-    header = json.dumps({"tables": head}, sort_keys=True).encode("utf-8") + b"\n"
-    return _MAGIC + header + b"".join(tables.values())
+    header = json.dumps({"tables": head, **meta}, sort_keys=True).encode("utf-8") + b"\n"
+    return magic + header + b"".join(parts.values())
 
 
 def write_index(trig: Path) -> Path | None:
@@ -106,35 +113,53 @@ def write_index(trig: Path) -> Path | None:
 
 
 @dataclass
-class AnalyticIndex:
-    """The index of one build; each answer is read from the file when asked (the file
-    holds every table: 15 MB at 10k cases, most of it the case tables)."""
+class Packed:
+    """A file written by `pack`; each part is read from the file when asked."""
 
     path: Path
-    base: int  # where the tables start
+    base: int  # where the parts start
     tables: dict[str, tuple[int, int]]
+    meta: dict
 
     @classmethod
-    def open(cls, trig: Path) -> AnalyticIndex | None:
-        """The index of the build `trig` belongs to, or None (none, or unreadable)."""
-        path = index_path(trig)
-        if path is None:
-            return None
+    def open(cls, path: Path, magic: bytes):
+        """The file at `path`, or None if there is none or it is not whole."""
         try:
             with open(path, "rb") as handle:
-                magic = handle.read(len(_MAGIC))
+                found = handle.read(len(magic))
                 header = handle.readline(1 << 20)
                 base = handle.tell()
         except OSError:
             return None
-        if magic != _MAGIC or not header.endswith(b"\n"):
+        if found != magic or not header.endswith(b"\n"):
             return None
         try:
-            head = json.loads(header)["tables"]
-            tables = {name: (int(a), int(b)) for name, (a, b) in head.items()}
-        except (ValueError, KeyError, TypeError):
+            meta = json.loads(header)
+            tables = {name: (int(a), int(b)) for name, (a, b) in meta.pop("tables").items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
-        return cls(path, base, tables)
+        return cls(path, base, tables, meta)
+
+    def part(self, name: str) -> bytes:
+        start, length = self.tables[name]
+        with open(self.path, "rb") as handle:
+            handle.seek(self.base + start)
+            data = handle.read(length)
+        if len(data) != length:  # cut short since it was opened: not this build's
+            raise KgError(Problem(str(self.path), "the file kept beside the build is incomplete"))
+        return data
+
+
+@dataclass
+class AnalyticIndex(Packed):
+    """The index of one build (the file holds every table: 15 MB at 10k cases, most of it
+    the case tables)."""
+
+    @classmethod
+    def open(cls, trig: Path) -> AnalyticIndex | None:  # type: ignore[override]
+        """The index of the build `trig` belongs to, or None (none, or unreadable)."""
+        path = index_path(trig)
+        return None if path is None else super().open(path, _MAGIC)
 
     def has(self, name: str, params: dict[str, str] | None = None) -> bool:
         """Whether the index holds this query's answer for `params` (strings, as given
@@ -145,13 +170,7 @@ class AnalyticIndex:
         return all(k in defaults and str(v) == defaults[k] for k, v in (params or {}).items())
 
     def tsv(self, name: str) -> bytes:
-        start, length = self.tables[name]
-        with open(self.path, "rb") as handle:
-            handle.seek(self.base + start)
-            data = handle.read(length)
-        if len(data) != length:  # cut short since it was opened: not this build's
-            raise KgError(Problem(str(self.path), "the analytic index is incomplete"))
-        return data
+        return self.part(name)
 
     def solutions(self, name: str):
         import pyoxigraph as ox

@@ -1,4 +1,5 @@
-"""The analytic index: kept by `kg build` beside the graph, the same answers as SPARQL.
+"""The analytic index and the pattern report: kept by `kg build` beside the graph, the same
+answers as SPARQL and as `kg patterns` computed on the graph.
 
 Every indexed answer is compared with the query run on the graph, on Oxigraph (same
 rows in the same order) and on rdflib (same rows); an index that belongs to another
@@ -13,9 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kg.analysis.report import FORMATS, MAGIC, kept_report, render
 from kg.api import KnowledgeGraph
+from kg.build.cache import source_digest
 from kg.cli import main
-from kg.query.index import INDEX_DIR, INDEXED, AnalyticIndex, index_path
+from kg.query.index import INDEX_DIR, INDEXED, AnalyticIndex, index_path, pack
 from kg.store.lazy import LazyStore
 from kg.store.memory import MemoryStore
 from kg.store.oxigraph import OxigraphStore
@@ -47,7 +50,8 @@ def test_the_build_keeps_one_index_named_after_its_generation(build):
     path = index_path(trig)
     assert path is not None and path.parent == build / INDEX_DIR
     assert path.stem == Path(trig.resolve()).parent.name
-    assert [p.name for p in (build / INDEX_DIR).iterdir()] == [path.name]
+    kept = sorted(p.name for p in (build / INDEX_DIR).iterdir())
+    assert kept == [path.name, path.with_suffix(".report").name]
     assert set(AnalyticIndex.open(trig).tables) == set(INDEXED)
 
 
@@ -113,3 +117,39 @@ def test_a_new_build_replaces_the_index(project, tmp_path):
     assert runner.invoke(main, ["build", "--root", str(project), "--out", str(out)]).exit_code == 0
     second = index_path(out / "kg.trig")
     assert second != first and second.is_file() and not first.exists()
+    assert second.with_suffix(".report").is_file() and not first.with_suffix(".report").exists()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_kg_patterns_prints_the_kept_report_which_is_the_computed_one(build, fmt):
+    trig = build / "kg.trig"
+    graph = KnowledgeGraph.open("auto", graph_file=trig)
+    assert kept_report(graph, fmt, min_cases=2, seed=42) is not None
+    printed = CliRunner().invoke(main, ["patterns", "--graph", str(trig), "--format", fmt])
+    assert printed.exit_code == 0, printed.output
+    fresh = KnowledgeGraph(MemoryStore.from_file(trig)).patterns()  # rdflib, no index
+    assert printed.output == render(fresh, fmt)
+    assert graph.report(fmt) == printed.output
+    assert not graph.store.loaded
+
+
+def test_the_kept_report_serves_only_its_options_and_its_code(build, tmp_path):
+    out = tmp_path / "build"
+    shutil.copytree(build, out, symlinks=True)
+    trig = out / "kg.trig"
+    path = index_path(trig).with_suffix(".report")
+    parts = {fmt: f"kept {fmt}\n".encode() for fmt in FORMATS}
+    path.write_bytes(pack(MAGIC, parts, code=source_digest()))
+
+    def patterns(*args: str) -> str:
+        result = CliRunner().invoke(main, ["patterns", "--graph", str(trig), *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert patterns() == "kept table\n" and patterns("--format", "md") == "kept md\n"
+    assert patterns("--seed", "7").startswith("Cross-case patterns (10 cases)")
+    assert patterns("--min-cases", "3").startswith("Cross-case patterns (10 cases)")
+    path.write_bytes(pack(MAGIC, parts, code="another version of kg"))
+    assert patterns().startswith("Cross-case patterns (10 cases)")
+    path.write_bytes(b"renda-kg pattern report 1\n{broken")
+    assert patterns().startswith("Cross-case patterns (10 cases)")

@@ -1,0 +1,71 @@
+"""The cross-case report of a build, kept beside it: `kg patterns` answers from the file.
+
+The report reads every case (frequent sets, communities, contrasts, one row per case for
+the selection reasons): 10 s at 100k cases even from the analytic index, for a report
+that only changes when the graph does. So the build that writes the index also writes
+the report with the command's defaults, in each of its formats, to
+`OUT/.kg-index/<generation>.report`: named after the graph it was computed from, like
+the index, and stamped with the code that computed it (`kg.build.cache.source_digest`), so
+a report of another graph or of another version of kg is never shown. Other options
+(`--min-cases`, `--seed`) and graphs that are not a build's are computed as before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kg.build.cache import source_digest
+from kg.core.textio import atomic_write_bytes
+from kg.query.index import Packed, pack
+
+if TYPE_CHECKING:
+    from kg.analysis.patterns import Patterns
+    from kg.query.graph import QueryGraph
+
+MAGIC = b"renda-kg pattern report 1\n"
+DEFAULTS = {"min_cases": 2, "seed": 42}  # those of `kg patterns` and `find_patterns`
+FORMATS = ("table", "md", "json")
+
+
+def render(found: Patterns, fmt: str) -> str:
+    """The report in a format of `kg patterns --format`."""
+    return {"table": found.to_text, "md": found.to_markdown, "json": found.to_json}[fmt]()
+
+
+def report_path(graph: QueryGraph) -> Path | None:
+    """Where the report of the build behind `graph` is kept, or None if it is no build's."""
+    return None if graph.index is None else graph.index.path.with_suffix(".report")
+
+
+def write_report(graph: QueryGraph) -> Path | None:
+    """Compute the report of a build with the defaults and keep it beside its index;
+    reports of other generations are removed. Nothing is kept for a graph without
+    cases (`kg patterns` says why instead) or one that is not a build's."""
+    from kg.analysis.patterns import find_patterns
+
+    target = report_path(graph)
+    if target is None:
+        return None
+    found = find_patterns(graph, **DEFAULTS)
+    kept = None
+    if found.cases:
+        parts = {fmt: render(found, fmt).encode("utf-8") for fmt in FORMATS}
+        atomic_write_bytes(target, pack(MAGIC, parts, code=source_digest()))
+        kept = target
+    for other in target.parent.glob("*.report"):
+        if other != kept:
+            other.unlink(missing_ok=True)
+    return kept
+
+
+def kept_report(graph: QueryGraph, fmt: str, *, min_cases: int, seed: int) -> str | None:
+    """The report as the build kept it, if these are the options it was kept with and
+    this version of kg computed it; else None (compute it)."""
+    if {"min_cases": min_cases, "seed": seed} != DEFAULTS or fmt not in FORMATS:
+        return None
+    path = report_path(graph)
+    packed = None if path is None else Packed.open(path, MAGIC)
+    if packed is None or packed.meta.get("code") != source_digest():
+        return None
+    return packed.part(fmt).decode("utf-8")
