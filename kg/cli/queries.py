@@ -136,6 +136,7 @@ def query(
         format_table,
         graph_bytes,
         stream_index,
+        stream_kept_csv,
         stream_select,
     )
     from kg.store.rows import Table
@@ -168,6 +169,9 @@ def query(
     except ParamError as exc:
         _usage_exit(exc)
     prepared = None
+    kept_csv = name and fmt == "csv" and kg.index is not None and kg.index.has_csv(name, pairs)
+    if kept_csv and out_file is None and stream_kept_csv(kg.index, name):
+        return  # a long table the build kept as CSV: copied, no graph to load
     if name and kg.indexed(name, pairs):  # an aggregate the build kept: no graph to load
         if out_file is None and fmt in STREAMED and stream_index(kg.index, name, fmt):
             return

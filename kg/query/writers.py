@@ -282,6 +282,23 @@ def stream_index(index, name: str, fmt: str, stream=None) -> bool:
     return True
 
 
+def stream_kept_csv(index, name: str, stream=None) -> bool:
+    """Copy a long table the build kept as CSV (`kg.query.index.KEPT_CSV`: the bytes this
+    query writes as CSV) to `stream` (standard output by default); False (nothing
+    written) if `stream` has no descriptor."""
+    import sys
+
+    stream = sys.stdout.buffer if stream is None else stream
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    sys.stdout.flush()
+    stream.flush()
+    index.copy_csv(name, fd)
+    return True
+
+
 # -- ASK --
 
 

@@ -9,6 +9,8 @@ build, or that cannot be read, is never used.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,12 +20,15 @@ from kg.analysis.report import FORMATS, MAGIC, kept_report, render
 from kg.api import KnowledgeGraph
 from kg.build.cache import source_digest
 from kg.cli import main
-from kg.query.index import INDEX_DIR, INDEXED, AnalyticIndex, index_path, pack
+from kg.query.index import INDEX_DIR, INDEXED, KEPT_CSV, AnalyticIndex, index_path, pack
+from kg.query.writers import stream_select
 from kg.store.lazy import LazyStore
 from kg.store.memory import MemoryStore
 from kg.store.oxigraph import OxigraphStore
 
 from ..conftest import ROOT
+
+KG = str(Path(sys.executable).with_name("kg"))
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +57,8 @@ def test_the_build_keeps_one_index_named_after_its_generation(build):
     assert path.stem == Path(trig.resolve()).parent.name
     kept = sorted(p.name for p in (build / INDEX_DIR).iterdir())
     assert kept == [path.name, path.with_suffix(".report").name]
-    assert set(AnalyticIndex.open(trig).tables) == set(INDEXED)
+    parts = set(INDEXED) | {f"csv:{name}" for name in KEPT_CSV}
+    assert set(AnalyticIndex.open(trig).tables) == parts
 
 
 @pytest.mark.parametrize("name", INDEXED)
@@ -153,3 +159,37 @@ def test_the_kept_report_serves_only_its_options_and_its_code(build, tmp_path):
     assert patterns().startswith("Cross-case patterns (10 cases)")
     path.write_bytes(b"renda-kg pattern report 1\n{broken")
     assert patterns().startswith("Cross-case patterns (10 cases)")
+
+
+@pytest.mark.parametrize("name", KEPT_CSV)
+def test_a_kept_csv_is_the_bytes_the_engine_writes(build, indexed, name, tmp_path):
+    engine = KnowledgeGraph(OxigraphStore.from_file(build / "kg.trig"))
+    with open(tmp_path / "engine.csv", "wb") as out:
+        assert stream_select(
+            engine.store, engine.prepared_named(name, {}), "csv", out, timeout=None
+        )
+    with open(tmp_path / "kept.csv", "wb") as out:
+        indexed.index.copy_csv(name, out.fileno())
+    assert (tmp_path / "kept.csv").read_bytes() == (tmp_path / "engine.csv").read_bytes()
+    assert (tmp_path / "kept.csv").read_bytes().count(b"\n") > 10
+    assert indexed.index.has_csv(name) and not indexed.indexed(name, {})
+
+
+def test_kg_query_copies_a_kept_csv_and_asks_the_engine_for_other_formats(build, tmp_path):
+    out = tmp_path / "build"
+    shutil.copytree(build, out, symlinks=True)
+    trig = out / "kg.trig"
+    index = AnalyticIndex.open(trig)
+    parts = {name: index.part(name) for name in index.tables}
+    parts["csv:claims"] = b"subject,kept\r\n"
+    index_path(trig).write_bytes(pack(b"renda-kg analytic index 1\n", parts))
+
+    def kg(*args: str) -> bytes:
+        done = subprocess.run([KG, "query", "--graph", str(trig), *args], capture_output=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert kg("--name", "claims", "--format", "csv") == b"subject,kept\r\n"
+    tsv = kg("--name", "claims", "--format", "tsv")
+    assert tsv.startswith(b"?subject\t?property") and tsv.count(b"\n") > 10
+    assert kg("--name", "evidence", "--format", "csv") == parts["csv:evidence"]
