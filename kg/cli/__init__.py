@@ -13,7 +13,7 @@ import warnings
 
 import click
 
-from kg.cli.options import report
+from kg.cli.options import finish_checks, report
 from kg.cli.outputs import diff, docs, export, figures, release, render
 from kg.cli.project import build, ingest, load, run, tag, validate
 from kg.cli.queries import patterns, query, stats
@@ -34,6 +34,8 @@ class _Group(click.Group):
             for problem in exc.problems:
                 click.echo(report(problem), err=True)
             sys.exit(1)
+        finally:
+            finish_checks()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -81,7 +81,12 @@ class QueryGraph:
 
     @classmethod
     def open(
-        cls, store: str = "memory", *, root: Path | str = ".", graph_file: Path | str | None = None
+        cls,
+        store: str = "memory",
+        *,
+        root: Path | str = ".",
+        graph_file: Path | str | None = None,
+        check_stale: bool = True,
     ):
         """The graph in the store named by a spec (see `kg.store.open.open_store`).
 
@@ -89,7 +94,9 @@ class QueryGraph:
         from ROOT in memory; `oxigraph:DIR` and `sparql:URL` use what `kg load` put there.
         `auto` is Oxigraph (its parser and evaluator are 10-80x rdflib's, MEASUREMENTS.md)
         for a file `kg build` wrote and for a graph built from ROOT's records, and rdflib
-        for any other file, which rdflib's strict reader checks (`kg.core.rdfio`).
+        for any other file, which rdflib's strict reader checks (`kg.core.rdfio`). With
+        `auto`, ROOT/build is checked against data/ and ontology/ (`warn_if_stale`) unless
+        `check_stale` is False (the CLI checks it beside the command instead).
         """
         from kg.store.open import open_store
         from kg.store.oxigraph import OxigraphStore
@@ -101,7 +108,7 @@ class QueryGraph:
                 store = "memory"  # a file from elsewhere: rdflib's strict, hostile-safe reader
             else:
                 store = "oxigraph"  # a file `kg build` wrote
-                if graph_file is None:
+                if graph_file is None and check_stale:
                     cls.warn_if_stale(root)
         if store not in ("memory", "oxigraph"):
             graph = cls(open_store(store), origin=store)

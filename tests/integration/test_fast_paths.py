@@ -133,6 +133,21 @@ def test_a_build_older_than_an_input_is_said_to_be_stale(project, seed_trig):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         KnowledgeGraph.warn_if_stale(project)
+    query = [
+        KG,
+        "query",
+        "--root",
+        str(project),
+        "--name",
+        "mechanism-frequency",
+        "--format",
+        "csv",
+    ]
+    fresh = subprocess.run(query, capture_output=True, text=True, check=True)
     os.utime(record, (written + 60, written + 60))
     with pytest.warns(UserWarning, match="older than data/ or ontology/"):
         KnowledgeGraph.warn_if_stale(project)
+    # the command line checks beside the query, and says so before it exits
+    stale = subprocess.run(query, capture_output=True, text=True, check=True)
+    assert "warning" not in fresh.stderr and stale.stdout == fresh.stdout
+    assert "kg.trig is older than data/ or ontology/: run `kg build`" in stale.stderr
