@@ -35,6 +35,11 @@ class Table:
         self._convert = convert
 
     @property
+    def convert(self):
+        """The function that makes an rdflib term of one of the `native` terms."""
+        return self._convert
+
+    @property
     def rows(self) -> list[tuple[Node | None, ...]]:
         if self._rows is None:
             convert, native = self._convert, self.native or []
