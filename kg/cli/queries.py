@@ -135,6 +135,7 @@ def query(
         format_ask,
         format_table,
         graph_bytes,
+        results_bytes,
         stream_index,
         stream_kept_csv,
         stream_select,
@@ -155,11 +156,12 @@ def query(
         pairs = _parse_params(params)
         timeout = check_timeout(timeout)
         kg = source.load()
-        if name:
+        computed = kg.computed(name, pairs) if name else None  # no graph to load, no lookup
+        if name and computed is None:
             q = named_query(name)
             text, where = q.text_for(kg.store.engine), f"{name}.rq"
             bindings = q.bind(pairs, kg.resolver.resolve)
-        else:
+        elif not name:
             from kg.core.textio import read_utf8
             from kg.query.params import term_from_param
 
@@ -168,6 +170,14 @@ def query(
             bindings = {k: term_from_param(k, v) for k, v in pairs.items()}
     except ParamError as exc:
         _usage_exit(exc)
+    if computed is not None:
+        if fmt and fmt not in SELECT_FORMATS:
+            raise click.UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE")
+        if fmt in STREAMED:  # written as the Oxigraph store streams it: by pyoxigraph
+            emit(results_bytes(computed, fmt).decode("utf-8"), out_file)
+        else:
+            emit(format_table(computed, fmt or "table"), out_file)
+        return
     prepared = None
     kept_csv = name and fmt == "csv" and kg.index is not None and kg.index.has_csv(name, pairs)
     if kept_csv and out_file is None and stream_kept_csv(kg.index, name):

@@ -256,6 +256,11 @@ class QueryGraph:
         in `kg.query.index.INDEXED`)."""
         return self.index is not None and self.index.has(name, params)
 
+    def computed(self, name: str, params: dict[str, str]) -> Table | None:
+        """The answer of a library query that the build's index computes without the
+        graph (`similar-cases` for one case), or None."""
+        return None if self.index is None else self.index.compute(name, params)
+
     def named(
         self, name: str, *, timeout: float | None = DEFAULT_TIMEOUT, **params: str
     ) -> Table | bool | Graph:
@@ -265,6 +270,8 @@ class QueryGraph:
         index where it has them (the same rows, in the same order)."""
         if self.indexed(name, params):
             return self.index.table(name)
+        if (found := self.computed(name, params)) is not None:
+            return found
         return self.evaluate(self.prepared_named(name, params), timeout)
 
     def select(self, name: str, *, timeout: float | None = None, **params: str) -> Table:
@@ -281,6 +288,9 @@ class QueryGraph:
         that patterns and networks read large edge lists with."""
         if self.indexed(name, params):
             return self.index.values(name)
+        if (found := self.computed(name, params)) is not None:
+            rows = [tuple(None if t is None else t.value for t in row) for row in found.native]
+            return Values(found.variables, rows)
         prepared = self.prepared_named(name, params)
         if prepared.form != "SELECT":
             raise KgError(Problem(f"{name}.rq", "is not a SELECT query"))

@@ -23,12 +23,13 @@ from __future__ import annotations
 import errno
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.core.errors import KgError, Problem
 from kg.core.textio import atomic_write_bytes
 from kg.query.library import named_query
+from kg.query.similar import CaseClosures, closure_part
 from kg.store.rows import Table, Values
 from kg.store.sparql import prepare_trusted
 
@@ -93,6 +94,7 @@ def compute_index(store) -> bytes:
         )
         solutions = store.store.query(prepared.text, use_default_graph_as_union=True)
         tables[f"csv:{name}"] = solutions.serialize(format=ox.QueryResultsFormat.CSV)
+    tables["closure:similar-cases"] = closure_part(store)
     return pack(_MAGIC, tables)
 
 
@@ -167,6 +169,8 @@ class AnalyticIndex(Packed):
     """The index of one build (the file holds every table: 15 MB at 10k cases, most of it
     the case tables)."""
 
+    _closures: CaseClosures | None = field(default=None, repr=False, compare=False)
+
     @classmethod
     def open(cls, trig: Path) -> AnalyticIndex | None:  # type: ignore[override]
         """The index of the build `trig` belongs to, or None (none, or unreadable)."""
@@ -177,6 +181,19 @@ class AnalyticIndex(Packed):
         """Whether the index holds this query's answer for `params` (strings, as given
         on the command line): only the defaults' answer is kept."""
         return name in self.tables and _defaults(name, params)
+
+    def compute(self, name: str, params: dict[str, str]) -> Table | None:
+        """The answer of a library query the index computes from a kept table, for any
+        value of its parameters (`similar-cases` for one case: `kg.query.similar`); None
+        if it cannot (another query, or a value that is not a kept case's IRI or id)."""
+        if name != "similar-cases" or set(params) != {"case"}:
+            return None
+        if "closure:similar-cases" not in self.tables:
+            return None
+        if self._closures is None:
+            self._closures = CaseClosures(self.part("closure:similar-cases"))
+        case = self._closures.case_iri(str(params["case"]))
+        return None if case is None else self._closures.similar(case)
 
     def has_csv(self, name: str, params: dict[str, str] | None = None) -> bool:
         """Whether the index keeps this long table as CSV (`KEPT_CSV`) for `params`."""

@@ -57,7 +57,7 @@ def test_the_build_keeps_one_index_named_after_its_generation(build):
     assert path.stem == Path(trig.resolve()).parent.name
     kept = sorted(p.name for p in (build / INDEX_DIR).iterdir())
     assert kept == [path.name, path.with_suffix(".report").name]
-    parts = set(INDEXED) | {f"csv:{name}" for name in KEPT_CSV}
+    parts = set(INDEXED) | {f"csv:{name}" for name in KEPT_CSV} | {"closure:similar-cases"}
     assert set(AnalyticIndex.open(trig).tables) == parts
 
 
@@ -193,3 +193,45 @@ def test_kg_query_copies_a_kept_csv_and_asks_the_engine_for_other_formats(build,
     tsv = kg("--name", "claims", "--format", "tsv")
     assert tsv.startswith(b"?subject\t?property") and tsv.count(b"\n") > 10
     assert kg("--name", "evidence", "--format", "csv") == parts["csv:evidence"]
+
+
+def test_similar_cases_of_every_seed_case_come_from_the_index(build):
+    indexed = KnowledgeGraph.open("auto", graph_file=build / "kg.trig")
+    oxigraph = KnowledgeGraph(OxigraphStore.from_file(build / "kg.trig"))
+    rdflib = KnowledgeGraph(MemoryStore.from_file(build / "kg.trig"))
+    cases = sorted({row[0] for row in indexed.values("case-tags").rows})
+    assert len(cases) == 10
+    for case in cases:
+        kept = indexed.computed("similar-cases", {"case": case})
+        assert kept is not None and kept.rows == oxigraph.select("similar-cases", case=case).rows
+        assert _sorted(kept) == _sorted(rdflib.select("similar-cases", case=case))
+    short = cases[4].rsplit("/", 1)[1]
+    for named in (short, f"case:{short}", cases[4]):  # an id, a prefixed name, an IRI
+        assert indexed.computed("similar-cases", {"case": named}).rows == kept_rows(indexed, 4)
+    # a title, an unknown id: the resolver's, on the graph (a match, or the close matches)
+    assert indexed.computed("similar-cases", {"case": "gd-b3-99"}) is None
+    assert not indexed.store.loaded
+
+
+def kept_rows(graph, i):
+    cases = sorted({row[0] for row in graph.values("case-tags").rows})
+    return graph.computed("similar-cases", {"case": cases[i]}).rows
+
+
+def test_kg_query_similar_cases_answers_from_the_index_in_every_format(build, tmp_path):
+    copy = tmp_path / "kg.trig"
+    shutil.copyfile(build / "kg.trig", copy)  # no index beside it: the engine answers
+    for fmt in ("table", "csv", "tsv", "json", "md", "xml"):
+        out = {}
+        for graph in (build / "kg.trig", copy):
+            args = ["query", "--graph", str(graph), "--store", "oxigraph", "--name"]
+            args += ["similar-cases", "--param", "case=gd-b3-07", "--format", fmt]
+            out[graph] = subprocess.run([KG, *args], capture_output=True, check=True).stdout
+        assert out[build / "kg.trig"] == out[copy] and out[copy].count(b"gd-b3-0") >= 3
+    unknown = subprocess.run(
+        [KG, "query", "--graph", str(build / "kg.trig"), "--name", "similar-cases"]
+        + ["--param", "case=gd-b3-99"],
+        capture_output=True,
+        text=True,
+    )
+    assert unknown.returncode == 2 and "gd-b3-99" in unknown.stderr

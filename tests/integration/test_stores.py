@@ -240,3 +240,22 @@ def test_named_queries_agree_on_a_synthetic_corpus(synthetic_stores, name):
         for kg in (memory, oxigraph)
     ]
     assert rows[0] == rows[1]
+
+
+def test_similar_cases_from_the_index_are_the_rows_of_the_query(synthetic, synthetic_stores):
+    """The build keeps each case's mechanism set; similar-cases for a case is computed from
+    it (`kg.query.similar`) with the query's rows, terms and order, and no graph load."""
+    indexed = KnowledgeGraph.open("auto", graph_file=synthetic)
+    memory, oxigraph = synthetic_stores
+    cases = sorted({row[0] for row in oxigraph.values("case-tags").rows})
+    assert len(cases) == 150
+    for case in cases[::10]:
+        kept = indexed.computed("similar-cases", {"case": case})
+        query = oxigraph.select("similar-cases", case=case)
+        assert kept.variables == query.variables and len(kept.rows) > 10
+        assert kept.rows == query.rows
+    rdflib = memory.select("similar-cases", case=cases[0])
+    assert sorted(map(repr, indexed.select("similar-cases", case=cases[0]).rows)) == sorted(
+        map(repr, rdflib.rows)
+    )
+    assert not indexed.store.loaded
