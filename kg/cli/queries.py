@@ -156,7 +156,10 @@ def query(
         pairs = _parse_params(params)
         timeout = check_timeout(timeout)
         kg = source.load()
-        computed = kg.computed(name, pairs) if name else None  # no graph to load, no lookup
+        # answered from the build's index: no graph to load, no lookup of the parameters
+        computed = None
+        if name and kg.index is not None:
+            computed = kg.index.compute(name, pairs, csv=fmt == "csv")
         if name and computed is None:
             q = named_query(name)
             text, where = q.text_for(kg.store.engine), f"{name}.rq"
@@ -173,7 +176,9 @@ def query(
     if computed is not None:
         if fmt and fmt not in SELECT_FORMATS:
             raise click.UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE")
-        if fmt in STREAMED:  # written as the Oxigraph store streams it: by pyoxigraph
+        if isinstance(computed, bytes):
+            emit(computed.decode("utf-8"), out_file)
+        elif fmt in STREAMED:  # written as the Oxigraph store streams it: by pyoxigraph
             emit(results_bytes(computed, fmt).decode("utf-8"), out_file)
         else:
             emit(format_table(computed, fmt or "table"), out_file)

@@ -15,6 +15,9 @@ carries every term exactly and that pyoxigraph reads back), in
 generation of kg.ttl/kg.trig it was computed from, so it can only ever be read beside
 that very graph: a new build has another digest, and an index that is missing or
 belongs to another generation is not used (the query runs on the graph as before).
+Beside those answers the file keeps the long tables researchers take whole (`KEPT_CSV`,
+as CSV) and each case's mechanism set (`kg.query.similar`), so that `similar-cases`
+is answered for any case without the graph.
 The tests check every indexed answer against SPARQL on both engines.
 """
 
@@ -182,10 +185,11 @@ class AnalyticIndex(Packed):
         on the command line): only the defaults' answer is kept."""
         return name in self.tables and _defaults(name, params)
 
-    def compute(self, name: str, params: dict[str, str]) -> Table | None:
+    def compute(self, name: str, params: dict[str, str], *, csv: bool = False):
         """The answer of a library query the index computes from a kept table, for any
-        value of its parameters (`similar-cases` for one case: `kg.query.similar`); None
-        if it cannot (another query, or a value that is not a kept case's IRI or id)."""
+        value of its parameters (`similar-cases` for one case: `kg.query.similar`), as a
+        `Table`, or with `csv` as the bytes of its CSV; None if it cannot (another query,
+        or a value that is not a kept case's IRI or id)."""
         if name != "similar-cases" or set(params) != {"case"}:
             return None
         if "closure:similar-cases" not in self.tables:
@@ -193,7 +197,9 @@ class AnalyticIndex(Packed):
         if self._closures is None:
             self._closures = CaseClosures(self.part("closure:similar-cases"))
         case = self._closures.case_iri(str(params["case"]))
-        return None if case is None else self._closures.similar(case)
+        if case is None:
+            return None
+        return self._closures.similar_csv(case) if csv else self._closures.similar(case)
 
     def has_csv(self, name: str, params: dict[str, str] | None = None) -> bool:
         """Whether the index keeps this long table as CSV (`KEPT_CSV`) for `params`."""

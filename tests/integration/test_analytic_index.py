@@ -8,6 +8,7 @@ build, or that cannot be read, is never used.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,8 @@ from kg.api import KnowledgeGraph
 from kg.build.cache import source_digest
 from kg.cli import main
 from kg.query.index import INDEX_DIR, INDEXED, KEPT_CSV, AnalyticIndex, index_path, pack
-from kg.query.writers import stream_select
+from kg.query.similar import CaseClosures
+from kg.query.writers import results_bytes, stream_select
 from kg.store.lazy import LazyStore
 from kg.store.memory import MemoryStore
 from kg.store.oxigraph import OxigraphStore
@@ -205,6 +207,8 @@ def test_similar_cases_of_every_seed_case_come_from_the_index(build):
         kept = indexed.computed("similar-cases", {"case": case})
         assert kept is not None and kept.rows == oxigraph.select("similar-cases", case=case).rows
         assert _sorted(kept) == _sorted(rdflib.select("similar-cases", case=case))
+        csv = indexed.index.compute("similar-cases", {"case": case}, csv=True)
+        assert csv == results_bytes(kept, "csv")
     short = cases[4].rsplit("/", 1)[1]
     for named in (short, f"case:{short}", cases[4]):  # an id, a prefixed name, an IRI
         assert indexed.computed("similar-cases", {"case": named}).rows == kept_rows(indexed, 4)
@@ -235,3 +239,35 @@ def test_kg_query_similar_cases_answers_from_the_index_in_every_format(build, tm
         text=True,
     )
     assert unknown.returncode == 2 and "gd-b3-99" in unknown.stderr
+
+
+def test_the_csv_of_similar_cases_quotes_as_pyoxigraph_does():
+    """Titles with commas, quotes, breaks and tabs, an IRI with a comma, a case without a
+    title and one with two: the CSV written without terms is pyoxigraph's, byte for byte."""
+    mech = "https://w3id.org/renda-kg/mechanism/"
+    titles = [
+        [["逗号,与“引号”", "zh"]],
+        [['say "hi"', "zh"], ["line\r\nbreak\ttab", "zh"]],
+        [],
+        [["plain", "zh"]],
+    ]
+    cases = [f"https://w3id.org/renda-kg/case/c{i}" for i in range(3)] + [
+        "https://w3id.org/renda-kg/case/c,3"
+    ]
+    doc = {
+        "concepts": [mech + "a", mech + "b", "https://example.org/other"],
+        "cases": cases,
+        "titles": titles,
+        "groups": [[0b011, [0, 2]], [0b111, [1]], [0b001, [3]]],
+        "group_of": [0, 1, 0, 2],
+    }
+    closures = CaseClosures(json.dumps(doc).encode())
+    for case in cases:
+        table = closures.similar(case)
+        assert closures.similar_csv(case) == results_bytes(table, "csv")
+    assert [row[0].value for row in closures.similar(cases[0]).native] == [
+        cases[2],
+        cases[1],
+        cases[1],
+        cases[3],
+    ]

@@ -14,7 +14,7 @@ from kg import KnowledgeGraph
 from kg.build.dataset import build, build_streamed, load_inputs, output_files
 from kg.cli import main
 from kg.query.library import named_queries
-from kg.query.writers import SELECT_FORMATS, format_table
+from kg.query.writers import SELECT_FORMATS, format_table, results_bytes
 from kg.store.memory import MemoryStore
 from kg.store.oxigraph import OxigraphStore
 
@@ -254,6 +254,8 @@ def test_similar_cases_from_the_index_are_the_rows_of_the_query(synthetic, synth
         query = oxigraph.select("similar-cases", case=case)
         assert kept.variables == query.variables and len(kept.rows) > 10
         assert kept.rows == query.rows
+        csv = indexed.index.compute("similar-cases", {"case": case}, csv=True)
+        assert csv == results_bytes(kept, "csv")
     rdflib = memory.select("similar-cases", case=cases[0])
     assert sorted(map(repr, indexed.select("similar-cases", case=cases[0]).rows)) == sorted(
         map(repr, rdflib.rows)
