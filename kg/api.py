@@ -139,10 +139,13 @@ def build_streamed(root: Path | str = ".") -> StreamedBuild:
     return streamed(load_inputs(Path(root)))
 
 
-def write_build(result: Build | StreamedBuild, out: Path | str) -> list[Path]:
+def write_build(
+    result: Build | StreamedBuild, out: Path | str, *, report: bool = True
+) -> list[Path]:
     """Write kg.ttl and kg.trig so that they switch as one (see `kg.build.publish`), then
     the analytic index of the new generation beside them (`kg.query.index`) and the
-    cross-case report computed from it (`kg.analysis.report`)."""
+    cross-case report computed from it (`kg.analysis.report`), unless not `report`
+    (`run_project` computes it beside its other steps)."""
     from kg.analysis.report import write_report
     from kg.build.publish import write_build as publish
     from kg.query.index import write_index
@@ -151,7 +154,8 @@ def write_build(result: Build | StreamedBuild, out: Path | str) -> list[Path]:
     trig = next((p for p in written if p.name == "kg.trig"), None)
     if trig is not None:
         write_index(trig)
-        write_report(KnowledgeGraph.open("oxigraph", graph_file=trig))
+        if report:
+            write_report(KnowledgeGraph.open("oxigraph", graph_file=trig))
     return written
 
 
@@ -227,7 +231,9 @@ def run_project(
     The outputs are byte for byte those of the separate commands (`kg build`, `kg render`,
     `kg figures`, `kg docs`, `kg site`) on a clean OUT.
     """
+    from kg.analysis.report import report_path, write_report
     from kg.build.cache import Manifest, code_digest, digest, fresh_run, inputs_key
+    from kg.core.isolate import start_isolated
     from kg.core.layout import Project
     from kg.core.textio import atomic_write_text
 
@@ -257,7 +263,7 @@ def run_project(
         if report is not None and not report.conforms:
             return result
         manifest.forget("graph")
-        written = write_build(built, out)
+        written = write_build(built, out, report=False)
         graph_digest = digest(project.trig.read_bytes())
         manifest.record("graph", key, written, digest=graph_digest)
         manifest.write()
@@ -303,6 +309,12 @@ def run_project(
 
         site(kg, target, root=root)
 
+    # The cross-case report of a new graph (or one a killed run left out) is computed in
+    # a child process beside the next steps, and waited for before the run ends.
+    finish_report = None
+    kept = KnowledgeGraph.open("oxigraph", graph_file=project.trig, check_stale=False)
+    if (path := report_path(kept)) is not None and not path.is_file():
+        finish_report = start_isolated(functools.partial(write_report, kept), 0, "report")
     writers = {"views": write_views, "figures": write_figures, "docs": write_docs}
     if _has_site():
         writers["site"] = write_site
@@ -330,6 +342,8 @@ def run_project(
         manifest.record(name, key, [target])
         manifest.write()
         done(StepResult(name, False, time.perf_counter() - started, [target]))
+    if finish_report is not None:
+        finish_report()
     manifest.finish(inputs_key(root, project.inputs()))
     manifest.write()
     return result

@@ -72,7 +72,8 @@ def separate(project, tmp_path_factory) -> dict[str, bytes]:
     for args in commands:
         result = runner.invoke(main, args)
         assert result.exit_code == 0, result.output
-    return _files(out)
+    index = {f".kg-index/{p.name}": p.read_bytes() for p in (out / ".kg-index").iterdir()}
+    return _files(out) | index
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,11 @@ def first_run(project, tmp_path_factory) -> Path:
 
 
 def test_one_process_writes_the_bytes_of_the_separate_commands(first_run, separate):
-    shared = _files(first_run)
+    """The index and the cross-case report (written by `kg run` in a child beside the
+    other steps) included."""
+    index = {f".kg-index/{p.name}": p.read_bytes() for p in (first_run / ".kg-index").iterdir()}
+    shared = _files(first_run) | index
+    assert sorted(name.rsplit(".", 1)[1] for name in index) == ["index", "report"]
     assert set(shared) == set(separate)
     different = [name for name in separate if shared[name] != separate[name]]
     assert different == []
