@@ -314,10 +314,9 @@ def stream_select(store, prepared, fmt: str, stream, *, timeout: float | None) -
     return True
 
 
-def stream_index(index, name: str, fmt: str, stream=None) -> bool:
-    """Write an answer of the analytic index (`kg.query.index`) to `stream` (standard
-    output by default) in a W3C format; False (nothing written) if `stream` has no
-    descriptor."""
+def _to_descriptor(write, stream=None) -> bool:
+    """Call `write(fd)` with the descriptor of `stream` (standard output by default),
+    both flushed first; False (nothing written) if `stream` has none (a test's buffer)."""
     import sys
 
     stream = sys.stdout.buffer if stream is None else stream
@@ -327,25 +326,20 @@ def stream_index(index, name: str, fmt: str, stream=None) -> bool:
         return False
     sys.stdout.flush()
     stream.flush()
-    index.write(name, get(RESULTS, fmt).oxigraph, fd)
+    write(fd)
     return True
+
+
+def stream_index(index, name: str, fmt: str, stream=None) -> bool:
+    """Write an answer of the analytic index (`kg.query.index`) to `stream` in a W3C
+    format; False (nothing written) if `stream` has no descriptor."""
+    return _to_descriptor(lambda fd: index.write(name, get(RESULTS, fmt).oxigraph, fd), stream)
 
 
 def stream_kept_csv(index, name: str, stream=None) -> bool:
     """Copy a long table the build kept as CSV (`kg.query.index.KEPT_CSV`: the bytes this
-    query writes as CSV) to `stream` (standard output by default); False (nothing
-    written) if `stream` has no descriptor."""
-    import sys
-
-    stream = sys.stdout.buffer if stream is None else stream
-    try:
-        fd = stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        return False
-    sys.stdout.flush()
-    stream.flush()
-    index.copy_csv(name, fd)
-    return True
+    query writes as CSV) to `stream`; False (nothing written) if it has no descriptor."""
+    return _to_descriptor(lambda fd: index.copy_csv(name, fd), stream)
 
 
 # -- ASK --
