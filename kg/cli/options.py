@@ -4,7 +4,8 @@ problems with this command line's flags."""
 from __future__ import annotations
 
 import functools
-import threading
+import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,29 +59,28 @@ class GraphSource:
 
     def load(self):
         from kg.api import KnowledgeGraph
-        from kg.core.layout import Project
+        from kg.core.layout import Project, stale_build
 
-        graph = KnowledgeGraph.open(
-            self.store, root=self.root, graph_file=self.graph_file, check_stale=False
-        )
         if self.store == "auto" and self.graph_file is None and Project(self.root).trig.is_file():
             # The build is read: whether data/ changed since is a walk of every record
-            # (0.3 s at 100k cases), done beside the command, not before its answer.
-            check = threading.Thread(
-                target=KnowledgeGraph.warn_if_stale, args=(self.root,), name="kg-stale-check"
-            )
-            check.start()
-            CHECKS.append(check)
-        return graph
+            # (0.3 s at 100k cases), made after the answer is written, not before it.
+            CHECKS.append(functools.partial(stale_build, self.root))
+        return KnowledgeGraph.open(
+            self.store, root=self.root, graph_file=self.graph_file, check_stale=False
+        )
 
 
-#: Checks started beside a command; the command line waits for them before it exits.
-CHECKS: list[threading.Thread] = []
+#: Checks a command leaves for after its answer; the command line runs them before it exits.
+CHECKS: list = []
 
 
 def finish_checks() -> None:
+    """Run the checks left for after the answer, and give their warnings."""
+    if CHECKS:
+        sys.stdout.flush()  # the answer first
     while CHECKS:
-        CHECKS.pop().join()
+        if (message := CHECKS.pop()()) is not None:
+            warnings.warn(message, stacklevel=2)
 
 
 def graph_options(command=None, *, store: str = "auto"):

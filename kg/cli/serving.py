@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli.options import GraphSource, graph_options
+from kg.cli.options import GraphSource, finish_checks, graph_options
 
 
 @click.command()
@@ -87,8 +87,10 @@ def serve(
     if site is None and (source.root / "build" / "site" / "index.html").is_file():
         site = source.root / "build" / "site"
 
+    graph = source.load()
+    finish_checks()  # a server runs until stopped: its warnings come before it starts
     run_server(
-        source.load(),
+        graph,
         host=host,
         port=port,
         timeout=timeout,
