@@ -175,7 +175,10 @@ def query(
         _usage_exit(exc)
     if computed is not None:
         if fmt and fmt not in SELECT_FORMATS:
-            raise click.UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE")
+            gives = ", ".join(SELECT_FORMATS)
+            raise click.UsageError(
+                f"--format {fmt} is for CONSTRUCT/DESCRIBE; SELECT gives {gives}"
+            )
         if isinstance(computed, bytes):
             emit(computed.decode("utf-8"), out_file)
         elif fmt in STREAMED:  # written as the Oxigraph store streams it: by pyoxigraph

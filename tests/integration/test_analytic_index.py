@@ -239,6 +239,13 @@ def test_kg_query_similar_cases_answers_from_the_index_in_every_format(build, tm
         text=True,
     )
     assert unknown.returncode == 2 and "gd-b3-99" in unknown.stderr
+    graph_format = subprocess.run(
+        [KG, "query", "--graph", str(build / "kg.trig"), "--name", "similar-cases"]
+        + ["--param", "case=gd-b3-07", "--format", "ttl"],
+        capture_output=True,
+        text=True,
+    )
+    assert graph_format.returncode == 2 and "SELECT gives table, csv" in graph_format.stderr
 
 
 def test_the_csv_of_similar_cases_quotes_as_pyoxigraph_does():
