@@ -312,9 +312,8 @@ def run_project(
     # The cross-case report of a new graph (or one a killed run left out) is computed in
     # a child process beside the next steps, and waited for before the run ends.
     finish_report = None
-    kept = KnowledgeGraph.open("oxigraph", graph_file=project.trig, check_stale=False)
-    if (path := report_path(kept)) is not None and not path.is_file():
-        finish_report = start_isolated(functools.partial(write_report, kept), 0, "report")
+    if (path := report_path(graph())) is not None and not path.is_file():
+        finish_report = start_isolated(functools.partial(write_report, graph()), 0, "report")
     writers = {"views": write_views, "figures": write_figures, "docs": write_docs}
     if _has_site():
         writers["site"] = write_site

@@ -77,26 +77,25 @@ def index_path(trig: Path) -> Path | None:
 
 
 def compute_index(store) -> bytes:
-    """The index of the graph in an Oxigraph store: each indexed query's answer as TSV."""
+    """The index of the graph in an Oxigraph store: each indexed query's answer as TSV,
+    the long tables as CSV, and the cases' mechanism sets."""
     import pyoxigraph as ox
+
+    def answer(name: str, fmt: ox.QueryResultsFormat) -> bytes:
+        query = named_query(name)
+        prepared = prepare_trusted(
+            query.text_for("oxigraph"), where=f"{name}.rq", bindings=query.bind({})
+        )
+        solutions = store.store.query(prepared.text, use_default_graph_as_union=True)
+        return solutions.serialize(format=fmt)
 
     tables: dict[str, bytes] = {}
     for name in INDEXED:
-        query = named_query(name)
-        if any(p.default is None for p in query.params):  # kept only for the defaults
+        if any(p.default is None for p in named_query(name).params):  # only the defaults
             continue
-        prepared = prepare_trusted(
-            query.text_for("oxigraph"), where=f"{name}.rq", bindings=query.bind({})
-        )
-        solutions = store.store.query(prepared.text, use_default_graph_as_union=True)
-        tables[name] = solutions.serialize(format=ox.QueryResultsFormat.TSV)
+        tables[name] = answer(name, ox.QueryResultsFormat.TSV)
     for name in KEPT_CSV:
-        query = named_query(name)
-        prepared = prepare_trusted(
-            query.text_for("oxigraph"), where=f"{name}.rq", bindings=query.bind({})
-        )
-        solutions = store.store.query(prepared.text, use_default_graph_as_union=True)
-        tables[f"csv:{name}"] = solutions.serialize(format=ox.QueryResultsFormat.CSV)
+        tables[f"csv:{name}"] = answer(name, ox.QueryResultsFormat.CSV)
     tables["closure:similar-cases"] = closure_part(store)
     return pack(_MAGIC, tables)
 
@@ -227,13 +226,10 @@ class AnalyticIndex(Packed):
         if offset != end:  # cut short since it was opened: not this build's
             raise KgError(Problem(str(self.path), "the file kept beside the build is incomplete"))
 
-    def tsv(self, name: str) -> bytes:
-        return self.part(name)
-
     def solutions(self, name: str):
         import pyoxigraph as ox
 
-        return ox.parse_query_results(self.tsv(name), format=ox.QueryResultsFormat.TSV)
+        return ox.parse_query_results(self.part(name), format=ox.QueryResultsFormat.TSV)
 
     def table(self, name: str) -> Table:
         """The answer as a `Table` of the engine's terms (rdflib terms on first use)."""

@@ -31,7 +31,7 @@ SELECT ?case ?mechanism ?title_zh WHERE {
 }
 """
 VARIABLES = ["similar", "title_zh", "shared", "jaccard", "shared_mechanisms"]
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD = PREFIXES["xsd"]
 
 
 def closure_part(store) -> bytes:
@@ -90,7 +90,7 @@ class CaseClosures:
         """The case a parameter names by IRI, prefixed name or id, if it is one of the
         kept cases; None otherwise (labels and close matches are the resolver's)."""
         if value.startswith("case:"):
-            value = PREFIXES["case"] + value[len("case:") :]
+            value = str(CASE) + value[len("case:") :]
         elif "://" not in value:
             value = str(CASE) + value
         return value if value in self.position else None

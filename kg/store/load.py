@@ -7,7 +7,6 @@ and one transactional MOVE; into a remote endpoint with a Graph Store Protocol P
 
 from __future__ import annotations
 
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from kg.core.errors import KgError, Problem, option
 from kg.core.rdfio import oxigraph_input, term_too_large
-from kg.store.oxigraph import lock_folder
+from kg.store.oxigraph import write_folder
 from kg.store.remote import REMOTE_TIMEOUT
 
 _STAGING = "urn:renda-kg:staging:"
@@ -62,16 +61,8 @@ def load_into_oxigraph(path: Path, folder: Path) -> dict[str, int]:
     import pyoxigraph as ox
 
     graphs = _graphs(path)  # first: a file that cannot be read creates or opens no store
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise KgError(Problem(str(folder), f"cannot create the store: {exc.strerror}")) from None
-    lock = lock_folder(folder, exclusive=True)
-    try:
-        try:
-            store = ox.Store(str(folder))
-        except OSError as exc:
-            raise KgError(Problem(str(folder), f"cannot open the Oxigraph store: {exc}")) from None
+
+    def replace(store) -> dict[str, int]:
         counts = {}
         for graph, quads in graphs.items():
             staging = ox.NamedNode(_STAGING + graph)
@@ -79,11 +70,9 @@ def load_into_oxigraph(path: Path, folder: Path) -> dict[str, int]:
             store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, staging) for q in quads)
             store.update(f"MOVE SILENT GRAPH <{staging.value}> TO GRAPH <{graph}>")
             counts[graph] = len(quads)
-        store.flush()
-        del store  # closed before the lock goes: a reader then sees the whole load
-    finally:
-        os.close(lock)
-    return counts
+        return counts
+
+    return write_folder(folder, replace)
 
 
 def gsp_url(query_url: str) -> str:

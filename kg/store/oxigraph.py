@@ -12,9 +12,10 @@ from __future__ import annotations
 import fcntl
 import os
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
+from typing import Any, TypeVar
 
 from rdflib import Dataset
 
@@ -53,6 +54,7 @@ class TermCache:
 
 
 LOCK_FILE = "kg.lock"
+T = TypeVar("T")
 
 
 def lock_folder(folder: Path, *, exclusive: bool) -> int | None:
@@ -85,6 +87,30 @@ def lock_folder(folder: Path, *, exclusive: bool) -> int | None:
             )
         ) from None
     return fd
+
+
+def write_folder(folder: Path, write: Callable[[Any], T]) -> T:
+    """Call `write` with the store in `folder` (created if need be) opened for writing,
+    under the exclusive lock; the store is flushed and closed before the lock goes, so a
+    reader that opens it then sees the whole write. The one way kg writes a folder."""
+    import pyoxigraph as ox
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KgError(Problem(str(folder), f"cannot create the store: {exc.strerror}")) from None
+    lock = lock_folder(folder, exclusive=True)
+    try:
+        try:
+            store = ox.Store(str(folder))
+        except OSError as exc:
+            raise KgError(Problem(str(folder), f"cannot open the Oxigraph store: {exc}")) from None
+        result = write(store)
+        store.flush()
+        del store  # closed here: `write` keeps no reference to it
+    finally:
+        os.close(lock)
+    return result
 
 
 class OxigraphStore:
@@ -132,30 +158,23 @@ class OxigraphStore:
                     hint="use .trig, .nq, .ttl or .nt",
                 )
             )
-        lock = None
-        if into is not None:
-            into.mkdir(parents=True, exist_ok=True)
-            lock = lock_folder(into, exclusive=True)
-        try:
-            target = ox.Store() if into is None else ox.Store(str(into))
+
+        def load(target) -> None:
             source = oxigraph_input(path)
-            target.bulk_load(**source, format=getattr(ox.RdfFormat, fmt.oxigraph))
-        except MemoryError:
-            raise term_too_large(path) from None
-        except (SyntaxError, ValueError) as exc:
-            raise KgError(Problem(str(path), f"cannot load: {exc}")) from None
-        except OSError as exc:
-            raise KgError(Problem(str(path), f"cannot read: {exc.strerror or exc}")) from None
-        else:
-            if into is None:
-                store = cls()
-                store.store = target
-                return store
-            target.flush()
-            del target  # closed before the lock goes: a reader then sees the whole load
-        finally:
-            if lock is not None:
-                os.close(lock)
+            try:
+                target.bulk_load(**source, format=getattr(ox.RdfFormat, fmt.oxigraph))
+            except MemoryError:
+                raise term_too_large(path) from None
+            except (SyntaxError, ValueError) as exc:
+                raise KgError(Problem(str(path), f"cannot load: {exc}")) from None
+            except OSError as exc:
+                raise KgError(Problem(str(path), f"cannot read: {exc.strerror or exc}")) from None
+
+        if into is None:
+            store = cls()
+            load(store.store)
+            return store
+        write_folder(into, load)
         return cls(into)
 
     @classmethod
