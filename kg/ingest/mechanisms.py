@@ -56,6 +56,7 @@ from kg.ingest.text import match_form
 GAP = r"[^,;。!?:\n]{0,8}?"  # `…` of a pattern: up to 8 characters inside one clause
 LONG_GAP = r"[^;。!?\n]{0,30}?"  # `……`: up to 30 characters inside one sentence
 NOISE = r"[A-Za-z ]{0,12}"  # Latin letters a mirror page may leave among the characters
+NOISE_REACH = 60  # how far from its noise a tolerant hit's characters may lie
 # Pinyin or letters among the characters, or characters spaced out (听 取 和 审 议, as a
 # page's headline may be): the noise that the tolerant matching reads through.
 _NOISE_AMONG_CJK = re.compile(
@@ -198,6 +199,7 @@ def _pinyin(char: str) -> str:
     return lazy_pinyin(char)[0]
 
 
+@cache
 def tolerant(label: str) -> re.Pattern:
     """`label` allowing pinyin for any character and Latin letters between characters."""
     return re.compile(NOISE.join(_literal_regex(ch, True) for ch in label), re.IGNORECASE)
@@ -296,8 +298,8 @@ class MechanismFinder:
         self.patterns = [
             (c.id, p, compile_pattern(p)) for c in self.concepts.values() for p in c.patterns
         ]
-        self._tolerant: list[tuple[str, str, bool, re.Pattern]] | None = None
-        self._noisy_patterns: list[tuple[str, str, re.Pattern]] | None = None
+        self._tolerant: list[tuple[str, str, frozenset[str]]] | None = None
+        self._noisy_patterns: list[tuple[str, str, frozenset[str]]] | None = None
 
     @classmethod
     def from_graph(cls, graph: Graph) -> MechanismFinder:
@@ -315,25 +317,37 @@ class MechanismFinder:
         return out
 
     def _noisy(self, text: str, lo: int, hi: int) -> list[Match]:
+        # Compiling every tolerant form costs about a second; only the forms whose every
+        # required character is in the span, as itself or as its pinyin, can match.
         if self._tolerant is None:
             self._tolerant = [
-                (cid, label, pref, tolerant(label))
+                (cid, label, frozenset(label.replace(" ", "")))
                 for label, found in self.by_label.items()
-                for cid, pref in found
+                for cid, _ in found
                 if len(label) >= 3
             ]
             self._noisy_patterns = [
-                (c.id, p, compile_pattern(p, noisy=True))
-                for c in self.concepts.values()
-                for p in c.patterns
+                (c.id, p, _required(p)) for c in self.concepts.values() for p in c.patterns
             ]
+        # A tolerant hit reads through noise, so it lies near some: its characters are
+        # within NOISE_REACH of a noise point.
+        near = "\n".join(
+            text[max(lo, m.start() - NOISE_REACH) : min(hi, m.end() + NOISE_REACH)]
+            for m in _NOISE_AMONG_CJK.finditer(text, lo, hi)
+        )
+        lowered = near.lower()
+        present = cache(lambda ch: _present(ch, near, lowered))
         out = []
-        for cid, label, _, regex in self._tolerant:
-            for m in regex.finditer(text, lo, hi):
+        for cid, label, required in self._tolerant:
+            if not all(map(present, required)):
+                continue
+            for m in tolerant(label).finditer(text, lo, hi):
                 if m.group(0) != label:  # exact hits are found above
                     out.append(Match(m.start(), m.end(), cid, f"noisy-match:{label}", label))
-        for cid, pattern, regex in self._noisy_patterns or ():
-            for m in regex.finditer(text, lo, hi):
+        for cid, pattern, required in self._noisy_patterns or ():
+            if not all(map(present, required)):
+                continue
+            for m in _compiled(pattern, noisy=True).finditer(text, lo, hi):
                 if _NOISE_AMONG_CJK.search(m.group(0)):  # exact hits are found above
                     out.append(_pattern_match(m, cid, f"noisy-pattern:{pattern}"))
         return out
@@ -500,8 +514,31 @@ def _is_pattern(exclusion: str) -> bool:
 
 
 @cache
-def _compiled(pattern: str) -> re.Pattern:
-    return compile_pattern(pattern)
+def _compiled(pattern: str, noisy: bool = False) -> re.Pattern:
+    return compile_pattern(pattern, noisy)
+
+
+def _required(pattern: str) -> frozenset[str]:
+    """The characters every match of a label or pattern holds (outside its alternatives
+    and sets, its gaps and its `&`), which the tolerant match may spell in pinyin."""
+    out, depth = set(), 0
+    for ch in match_form(pattern):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0 and ch not in "…&" and not ch.isspace():
+            out.add(ch)
+    return frozenset(out)
+
+
+def _present(ch: str, text: str, lowered: str) -> bool:
+    """`ch` is in `text`, as itself or (a Chinese character) as its pinyin, in any case."""
+    if ch in text:
+        return True
+    if "\u4e00" <= ch <= "\u9fff":
+        return _pinyin(ch) in lowered
+    return ch.lower() in lowered
 
 
 def _pattern_match(m: re.Match, concept: str, rule: str) -> Match:

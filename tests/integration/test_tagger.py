@@ -85,6 +85,22 @@ def test_a_spaced_out_headline_reads_as_its_words(finder):
     )
 
 
+def test_noise_is_read_through_where_it_is_and_nowhere_else(finder):
+    """A pinyin-spelt character is read in place; only the forms that could match near
+    the noise are compiled (each costs about a millisecond, there are some 1,500)."""
+    from kg.ingest.mechanisms import NOISE_REACH, tolerant
+
+    prose = "县人大常委会组织代表开展集中视察,听取和审议政府专项工作报告。" * 4
+    text = match_form("镇人大代表lianluo站每月接待选民。" + "。" * NOISE_REACH + prose)
+    tolerant.cache_clear()
+    (matches,) = finder.find(text, [(0, len(text))])
+    assert any(m.rule.startswith("noisy-match:") and m.concept == "liaison-station" for m in matches)
+    found = {m.concept for m in matches}
+    assert {"special-work-report", "liaison-station"} <= found
+    assert found == finder.concepts_in("镇人大代表联络站每月接待选民。" + prose)
+    assert 0 < tolerant.cache_info().currsize < 40
+
+
 def test_offsets_point_into_the_original_text_after_masking(finder):
     text = match_form("当前位置:首页>代表工作 县人大常委会开展专题询问,区长到会应询。")
     (matches,) = finder.find(text, [(0, len(text))])
