@@ -138,6 +138,7 @@ def query(
         results_bytes,
         stream_index,
         stream_kept_csv,
+        stream_kept_text,
         stream_select,
     )
     from kg.store.rows import Table
@@ -192,6 +193,9 @@ def query(
         return  # a long table the build kept as CSV: copied, no graph to load
     if name and kg.indexed(name, pairs):  # an aggregate the build kept: no graph to load
         if out_file is None and fmt in STREAMED and stream_index(kg.index, name, fmt):
+            return
+        kept_text = fmt in (None, "table") and kg.index.has_text(name, pairs)
+        if kept_text and out_file is None and stream_kept_text(kg.index, name):
             return
     elif name:  # the library's own text: no rdflib parse where the engine parses it
         prepared = kg.prepare_own(text, bindings, where=where)

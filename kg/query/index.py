@@ -15,9 +15,10 @@ carries every term exactly and that pyoxigraph reads back), in
 generation of kg.ttl/kg.trig it was computed from, so it can only ever be read beside
 that very graph: a new build has another digest, and an index that is missing or
 belongs to another generation is not used (the query runs on the graph as before).
-Beside those answers the file keeps the long tables researchers take whole (`KEPT_CSV`,
-as CSV) and each case's mechanism set (`kg.query.similar`), so that `similar-cases`
-is answered for any case without the graph.
+Beside those answers the file keeps their text tables (what `kg query` prints by
+default: at 100k cases, laying out the 29k bodies took longer than the answer), the long
+tables researchers take whole (`KEPT_CSV`, as CSV) and each case's mechanism set
+(`kg.query.similar`), so that `similar-cases` is answered for any case without the graph.
 The tests check every indexed answer against SPARQL on both engines.
 """
 
@@ -76,6 +77,20 @@ def index_path(trig: Path) -> Path | None:
     return gen.parent.parent / INDEX_DIR / f"{gen.name}.index"
 
 
+def _text_table(tsv: bytes) -> bytes:
+    """The text table `kg query` prints by default for an answer kept as TSV: kept too,
+    since at 100k cases laying out 29k rows of bodies takes longer than the answer."""
+    import pyoxigraph as ox
+
+    from kg.query.writers import format_table
+    from kg.store.oxigraph import TermCache
+
+    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    names = [v.value for v in solutions.variables]
+    table = Table(names, native=[tuple(s) for s in solutions], convert=TermCache())
+    return format_table(table, "table").encode("utf-8")
+
+
 def compute_index(store) -> bytes:
     """The index of the graph in an Oxigraph store: each indexed query's answer as TSV,
     the long tables as CSV, and the cases' mechanism sets."""
@@ -94,6 +109,7 @@ def compute_index(store) -> bytes:
         if any(p.default is None for p in named_query(name).params):  # only the defaults
             continue
         tables[name] = answer(name, ox.QueryResultsFormat.TSV)
+        tables[f"text:{name}"] = _text_table(tables[name])
     for name in KEPT_CSV:
         tables[f"csv:{name}"] = answer(name, ox.QueryResultsFormat.CSV)
     tables["closure:similar-cases"] = closure_part(store)
@@ -204,9 +220,21 @@ class AnalyticIndex(Packed):
         """Whether the index keeps this long table as CSV (`KEPT_CSV`) for `params`."""
         return f"csv:{name}" in self.tables and _defaults(name, params)
 
+    def has_text(self, name: str, params: dict[str, str] | None = None) -> bool:
+        """Whether the index keeps the text table of this aggregate for `params`."""
+        return f"text:{name}" in self.tables and _defaults(name, params)
+
     def copy_csv(self, name: str, fd: int) -> None:
         """Copy the kept CSV of `name` to a file descriptor, file to file in the kernel."""
-        start, length = self.tables[f"csv:{name}"]
+        self.copy_part(f"csv:{name}", fd)
+
+    def copy_text(self, name: str, fd: int) -> None:
+        """Copy the kept text table of `name` to a file descriptor."""
+        self.copy_part(f"text:{name}", fd)
+
+    def copy_part(self, part: str, fd: int) -> None:
+        """Copy a kept part to a file descriptor, file to file in the kernel."""
+        start, length = self.tables[part]
         offset, end = self.base + start, self.base + start + length
         with open(self.path, "rb") as handle:
             try:

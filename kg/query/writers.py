@@ -342,6 +342,12 @@ def stream_kept_csv(index, name: str, stream=None) -> bool:
     return _to_descriptor(lambda fd: index.copy_csv(name, fd), stream)
 
 
+def stream_kept_text(index, name: str, stream=None) -> bool:
+    """Copy the text table the build kept for an aggregate (the bytes `format_table`
+    writes for it) to `stream`; False (nothing written) if it has no descriptor."""
+    return _to_descriptor(lambda fd: index.copy_text(name, fd), stream)
+
+
 # -- ASK --
 
 

@@ -23,7 +23,7 @@ from kg.build.cache import source_digest
 from kg.cli import main
 from kg.query.index import INDEX_DIR, INDEXED, KEPT_CSV, AnalyticIndex, index_path, pack
 from kg.query.similar import CaseClosures
-from kg.query.writers import results_bytes, stream_select
+from kg.query.writers import format_table, results_bytes, stream_select
 from kg.store.lazy import LazyStore
 from kg.store.memory import MemoryStore
 from kg.store.oxigraph import OxigraphStore
@@ -59,7 +59,8 @@ def test_the_build_keeps_one_index_named_after_its_generation(build):
     assert path.stem == Path(trig.resolve()).parent.name
     kept = sorted(p.name for p in (build / INDEX_DIR).iterdir())
     assert kept == [path.name, path.with_suffix(".report").name]
-    parts = set(INDEXED) | {f"csv:{name}" for name in KEPT_CSV} | {"closure:similar-cases"}
+    parts = set(INDEXED) | {f"text:{name}" for name in INDEXED} | {"closure:similar-cases"}
+    parts |= {f"csv:{name}" for name in KEPT_CSV}
     assert set(AnalyticIndex.open(trig).tables) == parts
 
 
@@ -175,6 +176,41 @@ def test_a_kept_csv_is_the_bytes_the_engine_writes(build, indexed, name, tmp_pat
     assert (tmp_path / "kept.csv").read_bytes() == (tmp_path / "engine.csv").read_bytes()
     assert (tmp_path / "kept.csv").read_bytes().count(b"\n") > 10
     assert indexed.index.has_csv(name) and not indexed.indexed(name, {})
+
+
+@pytest.mark.parametrize("name", INDEXED)
+def test_a_kept_text_table_is_what_the_engine_answer_prints(build, indexed, name, tmp_path):
+    engine = KnowledgeGraph(OxigraphStore.from_file(build / "kg.trig")).select(name)
+    with open(tmp_path / "kept.txt", "wb") as out:
+        indexed.index.copy_text(name, out.fileno())
+    assert (tmp_path / "kept.txt").read_text(encoding="utf-8") == format_table(engine, "table")
+    assert indexed.index.has_text(name) and not indexed.index.has_text(name, {"x": "1"})
+
+
+def test_kg_query_prints_a_kept_text_table_only_where_it_answers(build, tmp_path):
+    """The default format is copied from the index; other formats, other parameters and
+    --out are answered as before."""
+    out = tmp_path / "build"
+    shutil.copytree(build, out, symlinks=True)
+    trig = out / "kg.trig"
+    index = AnalyticIndex.open(trig)
+    parts = {name: index.part(name) for name in index.tables}
+    real = parts["text:bodies"]
+    parts["text:bodies"] = "kept 人大\n".encode()
+    index_path(trig).write_bytes(pack(b"renda-kg analytic index 1\n", parts))
+
+    def kg(*args: str) -> bytes:
+        done = subprocess.run([KG, "query", "--graph", str(trig), *args], capture_output=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert kg("--name", "bodies") == kg("--name", "bodies", "--format", "table")
+    assert kg("--name", "bodies") == "kept 人大\n".encode()
+    assert kg("--name", "bodies", "--format", "md").startswith(b"| body |")
+    kg("--name", "bodies", "--out", str(tmp_path / "bodies.txt"))
+    assert (tmp_path / "bodies.txt").read_bytes() == real
+    changed = kg("--name", "mechanism-cooccurrence", "--param", "min_shared=1")
+    assert changed.startswith(b"mechanism_a") and changed != parts["text:mechanism-cooccurrence"]
 
 
 def test_kg_query_copies_a_kept_csv_and_asks_the_engine_for_other_formats(build, tmp_path):
