@@ -33,7 +33,7 @@ from pathlib import Path
 from kg.core.errors import KgError, Problem
 from kg.core.textio import atomic_write_bytes
 from kg.query.library import named_query
-from kg.query.similar import CaseClosures, closure_part
+from kg.query.similar import PARTS, CaseClosures, closure_parts
 from kg.store.rows import Table, Values
 from kg.store.sparql import prepare_trusted
 
@@ -112,7 +112,7 @@ def compute_index(store) -> bytes:
         tables[f"text:{name}"] = _text_table(tables[name])
     for name in KEPT_CSV:
         tables[f"csv:{name}"] = answer(name, ox.QueryResultsFormat.CSV)
-    tables["closure:similar-cases"] = closure_part(store)
+    tables.update(closure_parts(store))
     return pack(_MAGIC, tables)
 
 
@@ -207,10 +207,10 @@ class AnalyticIndex(Packed):
         or a value that is not a kept case's IRI or id)."""
         if name != "similar-cases" or set(params) != {"case"}:
             return None
-        if "closure:similar-cases" not in self.tables:
+        if not set(PARTS) <= self.tables.keys():
             return None
         if self._closures is None:
-            self._closures = CaseClosures(self.part("closure:similar-cases"))
+            self._closures = CaseClosures(self.part)
         case = self._closures.case_iri(str(params["case"]))
         if case is None:
             return None

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from functools import cached_property
 
 from kg.core.namespaces import CASE, MECH, PREFIXES
 from kg.store.rows import Table
@@ -34,13 +36,12 @@ VARIABLES = ["similar", "title_zh", "shared", "jaccard", "shared_mechanisms"]
 _XSD = PREFIXES["xsd"]
 
 
-def closure_part(store) -> bytes:
-    """The kept table, as JSON: the concepts; the cases in IRI order with their zh titles
-    ([text, language]); each distinct set as a bit mask over the concepts with the cases
-    that have it; and each case's set."""
+def closure_parts(store) -> dict[str, bytes]:
+    """The kept table of the graph in an Oxigraph store, as parts of the index
+    (`kept_parts`)."""
     import pyoxigraph as ox
 
-    titles: dict[str, list] = {}
+    titles: dict[str, list[list[str]]] = {}
     sets: dict[str, set[str]] = {}
     for row in store.store.query(CLOSURE_QUERY, use_default_graph_as_union=True):
         case, mechanism, title = row["case"], row["mechanism"], row["title_zh"]
@@ -52,39 +53,81 @@ def closure_part(store) -> bytes:
             found.add(str(mechanism.value) if isinstance(mechanism, ox.NamedNode) else "")
         if title is not None:
             titles[case.value].append([title.value, title.language])
+    return kept_parts(sets, titles)
+
+
+def kept_parts(sets: dict[str, set[str]], titles: dict[str, list[list[str]]]) -> dict[str, bytes]:
+    """Each case's mechanism set (`sets`, case IRI -> concept IRIs) and zh titles
+    ([text, language]) as the parts the index keeps (`PARTS`): the concepts, the cases
+    in IRI order and their titles (JSON); each distinct set once, as a bit mask over the
+    concepts (uint64 words), and the set of each case; and each row's first columns as
+    CSV (`iri,title`: one per title, or one with no title), with where each case's
+    start. Arrays are little-endian, so the file reads the same on every machine."""
+    import numpy as np
+
     concepts = sorted({c for s in sets.values() for c in s})
+    words = max(1, -(-len(concepts) // 64))
     bit = {c: 1 << i for i, c in enumerate(concepts)}
     cases = sorted(sets)  # in IRI order, the query's order among equals
-    groups: dict[int, list[int]] = {}
-    for i, iri in enumerate(cases):
-        groups.setdefault(sum(bit[c] for c in sets[iri]), []).append(i)
-    group_of = [0] * len(cases)
-    for g, members in enumerate(groups.values()):
-        for m in members:
-            group_of[m] = g
-    doc = {
-        "concepts": concepts,
-        "cases": cases,
-        "titles": [sorted(titles[iri]) for iri in cases],
-        "groups": [[mask, members] for mask, members in groups.items()],
-        "group_of": group_of,
+    group: dict[int, int] = {}
+    group_of = [group.setdefault(sum(bit[c] for c in sets[iri]), len(group)) for iri in cases]
+    masks = np.array(
+        [[(mask >> (64 * w)) & (2**64 - 1) for w in range(words)] for mask in group] or [[0]],
+        dtype="<u8",
+    ).reshape(-1, words)
+    heads, offsets, first = [], [0], [0]
+    for iri in cases:
+        for title in sorted(titles[iri]) or [None]:
+            head = f"{iri},{'' if title is None else _csv(title[0])}".encode()
+            heads.append(head)
+            offsets.append(offsets[-1] + len(head))
+        first.append(len(heads))
+    compact = {"ensure_ascii": False, "separators": (",", ":")}
+    return {
+        "closure:concepts": json.dumps(concepts, **compact).encode(),
+        "closure:cases": json.dumps(cases, **compact).encode(),
+        "closure:titles": json.dumps([sorted(titles[i]) for i in cases], **compact).encode(),
+        "closure:masks": masks.tobytes(),
+        "closure:group-of": np.array(group_of, dtype="<i4").tobytes(),
+        "closure:csv-heads": b"".join(heads),
+        "closure:csv-offsets": np.array(offsets, dtype="<i8").tobytes(),
+        "closure:csv-first": np.array(first, dtype="<i8").tobytes(),
     }
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+#: The parts of the kept table (`kept_parts`).
+PARTS = (
+    "closure:concepts",
+    "closure:cases",
+    "closure:titles",
+    "closure:masks",
+    "closure:group-of",
+    "closure:csv-heads",
+    "closure:csv-offsets",
+    "closure:csv-first",
+)
 
 
 class CaseClosures:
-    """The kept table, read once. Cases with the same set are grouped and each set is a
-    bit mask over the concepts, so an answer costs one AND and one bit count per
-    distinct set; the terms of a group's columns are made once per distinct overlap."""
+    """The kept table, read part by part as an answer needs it. Cases with the same set
+    share one bit mask, so the ranking is a few array operations over the distinct sets
+    (numpy); the texts of the last three columns are made once per distinct overlap."""
 
-    def __init__(self, data: bytes):
-        doc = json.loads(data)
-        self.concepts: list[str] = doc["concepts"]
-        self.cases: list[str] = doc["cases"]
-        self.titles: list[list] = doc["titles"]
-        self.groups: list[list] = doc["groups"]  # [mask, members]: a set as a bit mask
-        self.group_of: list[int] = doc["group_of"]
+    def __init__(self, part: Callable[[str], bytes]):
+        import numpy as np
+
+        self._part = part
+        self.concepts: list[str] = json.loads(part("closure:concepts"))
+        self.cases: list[str] = json.loads(part("closure:cases"))
         self.position = {iri: i for i, iri in enumerate(self.cases)}
+        words = max(1, -(-len(self.concepts) // 64))
+        self.masks = np.frombuffer(part("closure:masks"), dtype="<u8").reshape(-1, words)
+        self.group_of = np.frombuffer(part("closure:group-of"), dtype="<i4")
+        self.sizes = np.bitwise_count(self.masks).sum(axis=1, dtype=np.int64)
+
+    @cached_property
+    def titles(self) -> list[list]:
+        return json.loads(self._part("closure:titles"))
 
     def case_iri(self, value: str) -> str | None:
         """The case a parameter names by IRI, prefixed name or id, if it is one of the
@@ -95,32 +138,48 @@ class CaseClosures:
             value = str(CASE) + value
         return value if value in self.position else None
 
-    def _ranked(self, case: str) -> list[tuple[int, int, tuple[str, str, str]]]:
-        """(-rank, case index, (shared, jaccard, shared_mechanisms) as text) for every
-        other case sharing a mechanism with `case`, in the query's order."""
+    def _ranked(self, case: str) -> tuple[list[int], list[tuple[str, str, str]]]:
+        """Every other case sharing a mechanism with `case`, in the query's order (by
+        rank, then IRI), and each one's (shared, jaccard, shared_mechanisms) as text."""
+        import numpy as np
+
         own_index = self.position[case]
-        own = self.groups[self.group_of[own_index]][0]
-        size = own.bit_count()
+        own_group = int(self.group_of[own_index])
+        shared = self.masks & self.masks[own_group]
+        k = np.bitwise_count(shared).sum(axis=1, dtype=np.int64)
+        hit = np.flatnonzero(k)
+        if not hit.size:
+            return [], []
+        k, shared = k[hit], shared[hit]
+        d = self.sizes[own_group] + self.sizes[hit] - k
+        rank = np.zeros(len(self.masks), dtype=np.int64)
+        rank[hit] = (20000 * k + d) // (2 * d)  # ROUND(10000 * k / d), halves up, as fn:round
+        # one text per distinct (overlap, union size): the overlaps are subsets of one set
+        _, first, which = np.unique(
+            np.column_stack([shared, d.astype(np.uint64)]),
+            axis=0,
+            return_index=True,
+            return_inverse=True,
+        )
         mech = str(MECH)
-        columns: dict[tuple[int, int], tuple[str, str, str]] = {}
-        found = []
-        for mask, members in self.groups:
-            shared = own & mask
-            if not shared:
-                continue
-            k = shared.bit_count()
-            d = size + mask.bit_count() - k
-            r = (20000 * k + d) // (2 * d)  # ROUND(10000 * k / d), halves up, as fn:round
-            texts = columns.get((shared, d))
-            if texts is None:
-                jaccard = f"{r // 10000}.{r % 10000:04d}".rstrip("0").rstrip(".")
-                names = (
-                    c.partition(mech)[2] for i, c in enumerate(self.concepts) if shared >> i & 1
-                )
-                texts = columns[shared, d] = (str(k), jaccard, " ".join(sorted(names)))
-            found += [(-r, m, texts) for m in members if m != own_index]
-        found.sort()  # by (-r, case), and cases are kept in IRI order
-        return found
+        texts = []
+        for i in first.tolist():
+            r, n = int(rank[hit[i]]), int(k[i])
+            jaccard = f"{r // 10000}.{r % 10000:04d}".rstrip("0").rstrip(".")
+            row = shared[i]
+            names = (
+                c.partition(mech)[2]
+                for j, c in enumerate(self.concepts)
+                if int(row[j // 64]) >> (j % 64) & 1
+            )
+            texts.append((str(n), jaccard, " ".join(sorted(names))))
+        text_of = np.full(len(self.masks), -1, dtype=np.int64)
+        text_of[hit] = which.reshape(-1)
+        of_case = text_of[self.group_of]
+        of_case[own_index] = -1
+        members = np.flatnonzero(of_case >= 0)  # in IRI order
+        order = members[np.argsort(-rank[self.group_of[members]], kind="stable")]
+        return order.tolist(), [texts[t] for t in of_case[order].tolist()]
 
     def similar(self, case: str) -> Table:
         """The answer of similar-cases for the case IRI `case` (one of `self.position`)."""
@@ -131,11 +190,12 @@ class CaseClosures:
         integer, decimal = ox.NamedNode(_XSD + "integer"), ox.NamedNode(_XSD + "decimal")
         terms: dict[tuple[str, str, str], tuple] = {}
         rows = []
-        for _, m, texts in self._ranked(case):
-            found = terms.get(texts)
+        order, texts = self._ranked(case)
+        for m, text in zip(order, texts, strict=True):
+            found = terms.get(text)
             if found is None:
-                k, jaccard, slugs = texts
-                found = terms[texts] = (
+                k, jaccard, slugs = text
+                found = terms[text] = (
                     ox.Literal(k, datatype=integer),
                     ox.Literal(jaccard, datatype=decimal),
                     ox.Literal(slugs),
@@ -149,18 +209,25 @@ class CaseClosures:
     def similar_csv(self, case: str) -> bytes:
         """The answer as the CSV that pyoxigraph writes for it (SPARQL 1.1 CSV: values
         only, literals quoted when they hold a comma, a quote or a line break, IRIs never),
-        without a term per cell: at 100k cases the terms cost more than the ranking."""
-        lines = [",".join(VARIABLES) + "\r\n"]
-        tails: dict[tuple[str, str, str], str] = {}
-        for _, m, texts in self._ranked(case):
-            tail = tails.get(texts)
+        from the kept heads of the rows: at 100k cases a term per cell costs more than
+        the ranking."""
+        import numpy as np
+
+        heads = self._part("closure:csv-heads")
+        offsets = np.frombuffer(self._part("closure:csv-offsets"), dtype="<i8").tolist()
+        first = np.frombuffer(self._part("closure:csv-first"), dtype="<i8").tolist()
+        out = [",".join(VARIABLES).encode() + b"\r\n"]
+        tails: dict[tuple[str, str, str], bytes] = {}
+        order, texts = self._ranked(case)
+        for m, text in zip(order, texts, strict=True):
+            tail = tails.get(text)
             if tail is None:
-                k, jaccard, slugs = texts
-                tail = tails[texts] = f",{k},{jaccard},{_csv(slugs)}\r\n"
-            iri = self.cases[m]  # IRIs unquoted
-            for title in self.titles[m] or [None]:
-                lines.append(f"{iri},{'' if title is None else _csv(title[0])}{tail}")
-        return "".join(lines).encode("utf-8")
+                k, jaccard, slugs = text
+                tail = tails[text] = f",{k},{jaccard},{_csv(slugs)}\r\n".encode()
+            for j in range(first[m], first[m + 1]):
+                out.append(heads[offsets[j] : offsets[j + 1]])
+                out.append(tail)
+        return b"".join(out)
 
 
 _NEEDS_QUOTES = re.compile('[,"\r\n]')

@@ -8,7 +8,6 @@ build, or that cannot be read, is never used.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from kg.api import KnowledgeGraph
 from kg.build.cache import source_digest
 from kg.cli import main
 from kg.query.index import INDEX_DIR, INDEXED, KEPT_CSV, AnalyticIndex, index_path, pack
-from kg.query.similar import CaseClosures
+from kg.query.similar import PARTS, CaseClosures, kept_parts
 from kg.query.writers import format_table, results_bytes, stream_select
 from kg.store.lazy import LazyStore
 from kg.store.memory import MemoryStore
@@ -59,7 +58,7 @@ def test_the_build_keeps_one_index_named_after_its_generation(build):
     assert path.stem == Path(trig.resolve()).parent.name
     kept = sorted(p.name for p in (build / INDEX_DIR).iterdir())
     assert kept == [path.name, path.with_suffix(".report").name]
-    parts = set(INDEXED) | {f"text:{name}" for name in INDEXED} | {"closure:similar-cases"}
+    parts = set(INDEXED) | {f"text:{name}" for name in INDEXED} | set(PARTS)
     parts |= {f"csv:{name}" for name in KEPT_CSV}
     assert set(AnalyticIndex.open(trig).tables) == parts
 
@@ -297,14 +296,11 @@ def test_the_csv_of_similar_cases_quotes_as_pyoxigraph_does():
     cases = [f"https://w3id.org/renda-kg/case/c{i}" for i in range(3)] + [
         "https://w3id.org/renda-kg/case/c,3"
     ]
-    doc = {
-        "concepts": [mech + "a", mech + "b", "https://example.org/other"],
-        "cases": cases,
-        "titles": titles,
-        "groups": [[0b011, [0, 2]], [0b111, [1]], [0b001, [3]]],
-        "group_of": [0, 1, 0, 2],
-    }
-    closures = CaseClosures(json.dumps(doc).encode())
+    a, b, other = mech + "a", mech + "b", "https://example.org/other"
+    sets = [{a, b}, {a, b, other}, {a, b}, {a}]
+    parts = kept_parts(dict(zip(cases, sets, strict=True)), dict(zip(cases, titles, strict=True)))
+    assert set(parts) == set(PARTS)
+    closures = CaseClosures(parts.__getitem__)
     for case in cases:
         table = closures.similar(case)
         assert closures.similar_csv(case) == results_bytes(table, "csv")
@@ -314,3 +310,37 @@ def test_the_csv_of_similar_cases_quotes_as_pyoxigraph_does():
         cases[1],
         cases[3],
     ]
+
+
+def test_similar_cases_over_many_concepts_rank_as_the_definition_says():
+    """130 concepts (masks of three words), 300 cases, some sharing a set, one without
+    any: each answer is every other case that shares a mechanism, by rounded Jaccard
+    then IRI, with the shared mechanisms named."""
+    import random
+
+    rng = random.Random(7)
+    mech = "https://w3id.org/renda-kg/mechanism/"
+    concepts = [f"{mech}m{i:03d}" for i in range(130)]
+    cases = [f"https://w3id.org/renda-kg/case/c{i:03d}" for i in range(300)]
+    sets = {iri: set(rng.sample(concepts, rng.randint(1, 12))) for iri in cases}
+    sets[cases[5]] = set(sets[cases[9]])
+    sets[cases[7]] = set()
+    titles = {iri: [[f"案例{i}", "zh"]] for i, iri in enumerate(cases)}
+    closures = CaseClosures(kept_parts(sets, titles).__getitem__)
+    for case in (cases[0], cases[5], cases[7], cases[299]):
+        expected = []
+        for other in cases:
+            shared = sets[case] & sets[other]
+            if other == case or not shared:
+                continue
+            union = len(sets[case] | sets[other])
+            rank = (20000 * len(shared) + union) // (2 * union)
+            names = " ".join(sorted(c.rsplit("/", 1)[1] for c in shared))
+            expected.append((-rank, other, len(shared), names))
+        expected.sort()
+        rows = [
+            (row[0].value, int(row[2].value), row[4].value) for row in closures.similar(case).native
+        ]
+        assert rows == [(iri, k, names) for _, iri, k, names in expected]
+        assert closures.similar_csv(case) == results_bytes(closures.similar(case), "csv")
+    assert closures.similar(cases[7]).native == []
