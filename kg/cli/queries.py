@@ -160,7 +160,7 @@ def query(
         # answered from the build's index: no graph to load, no lookup of the parameters
         computed = None
         if name and kg.index is not None:
-            computed = kg.index.compute(name, pairs, csv=fmt == "csv")
+            computed = kg.index.compute(name, pairs, csv=fmt == "csv", text=fmt in (None, "table"))
         if name and computed is None:
             q = named_query(name)
             text, where = q.text_for(kg.store.engine), f"{name}.rq"
@@ -180,7 +180,9 @@ def query(
             raise click.UsageError(
                 f"--format {fmt} is for CONSTRUCT/DESCRIBE; SELECT gives {gives}"
             )
-        if isinstance(computed, bytes):
+        if isinstance(computed, str):  # the text table
+            emit(computed, out_file)
+        elif isinstance(computed, bytes):
             emit(computed.decode("utf-8"), out_file)
         elif fmt in STREAMED:  # written as the Oxigraph store streams it: by pyoxigraph
             emit(results_bytes(computed, fmt).decode("utf-8"), out_file)

@@ -200,11 +200,11 @@ class AnalyticIndex(Packed):
         on the command line): only the defaults' answer is kept."""
         return name in self.tables and _defaults(name, params)
 
-    def compute(self, name: str, params: dict[str, str], *, csv: bool = False):
+    def compute(self, name: str, params: dict[str, str], *, csv: bool = False, text=False):
         """The answer of a library query the index computes from a kept table, for any
         value of its parameters (`similar-cases` for one case: `kg.query.similar`), as a
-        `Table`, or with `csv` as the bytes of its CSV; None if it cannot (another query,
-        or a value that is not a kept case's IRI or id)."""
+        `Table`, with `csv` as the bytes of its CSV, with `text` as its text table; None
+        if it cannot (another query, or a value that is not a kept case's IRI or id)."""
         if name != "similar-cases" or set(params) != {"case"}:
             return None
         if not set(PARTS) <= self.tables.keys():
@@ -214,7 +214,9 @@ class AnalyticIndex(Packed):
         case = self._closures.case_iri(str(params["case"]))
         if case is None:
             return None
-        return self._closures.similar_csv(case) if csv else self._closures.similar(case)
+        if csv:
+            return self._closures.similar_csv(case)
+        return self._closures.similar_text(case) if text else self._closures.similar(case)
 
     def has_csv(self, name: str, params: dict[str, str] | None = None) -> bool:
         """Whether the index keeps this long table as CSV (`KEPT_CSV`) for `params`."""

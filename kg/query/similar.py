@@ -206,6 +206,30 @@ class CaseClosures:
                 rows.append((node, label, *found))
         return Table(list(VARIABLES), native=rows, convert=TermCache())
 
+    def similar_text(self, case: str) -> str:
+        """The answer as the text table `kg query` prints (`format_table(similar(case))`),
+        from the texts of the cells, column by column, without a term per cell."""
+        from operator import itemgetter
+
+        from kg.core.namespaces import compact_iri
+        from kg.query.writers import text_columns
+
+        order, texts = self._ranked(case)
+        titles, cases = self.titles, self.cases
+        ns, prefixed = str(CASE), compact_iri(str(CASE) + "x")[:-1]  # "case:"
+        iris, shown, tails = [], [], []
+        for m, text in zip(order, texts, strict=True):
+            iri = cases[m]
+            local = iri[len(ns) :]
+            if not iri.startswith(ns) or "/" in local or "#" in local:
+                local, iri = "", compact_iri(iri)
+            for title in titles[m] or [None]:
+                iris.append(prefixed + local if local else iri)
+                shown.append("" if title is None else title[0])
+                tails.append(text)
+        columns = [iris, shown, *(list(map(itemgetter(i), tails)) for i in range(3))]
+        return text_columns(list(VARIABLES), columns)
+
     def similar_csv(self, case: str) -> bytes:
         """The answer as the CSV that pyoxigraph writes for it (SPARQL 1.1 CSV: values
         only, literals quoted when they hold a comma, a quote or a line break, IRIs never),

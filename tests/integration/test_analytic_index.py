@@ -244,6 +244,8 @@ def test_similar_cases_of_every_seed_case_come_from_the_index(build):
         assert _sorted(kept) == _sorted(rdflib.select("similar-cases", case=case))
         csv = indexed.index.compute("similar-cases", {"case": case}, csv=True)
         assert csv == results_bytes(kept, "csv")
+        text = indexed.index.compute("similar-cases", {"case": case}, text=True)
+        assert text == format_table(kept, "table")
     short = cases[4].rsplit("/", 1)[1]
     for named in (short, f"case:{short}", cases[4]):  # an id, a prefixed name, an IRI
         assert indexed.computed("similar-cases", {"case": named}).rows == kept_rows(indexed, 4)
@@ -304,6 +306,7 @@ def test_the_csv_of_similar_cases_quotes_as_pyoxigraph_does():
     for case in cases:
         table = closures.similar(case)
         assert closures.similar_csv(case) == results_bytes(table, "csv")
+        assert closures.similar_text(case) == format_table(table, "table")
     assert [row[0].value for row in closures.similar(cases[0]).native] == [
         cases[2],
         cases[1],
@@ -343,4 +346,5 @@ def test_similar_cases_over_many_concepts_rank_as_the_definition_says():
         ]
         assert rows == [(iri, k, names) for _, iri, k, names in expected]
         assert closures.similar_csv(case) == results_bytes(closures.similar(case), "csv")
+        assert closures.similar_text(case) == format_table(closures.similar(case), "table")
     assert closures.similar(cases[7]).native == []

@@ -256,6 +256,8 @@ def test_similar_cases_from_the_index_are_the_rows_of_the_query(synthetic, synth
         assert kept.rows == query.rows
         csv = indexed.index.compute("similar-cases", {"case": case}, csv=True)
         assert csv == results_bytes(kept, "csv")
+        text = indexed.index.compute("similar-cases", {"case": case}, text=True)
+        assert text == format_table(query, "table")
     rdflib = memory.select("similar-cases", case=cases[0])
     assert sorted(map(repr, indexed.select("similar-cases", case=cases[0]).rows)) == sorted(
         map(repr, rdflib.rows)

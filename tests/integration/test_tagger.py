@@ -167,8 +167,9 @@ def test_the_project_set_keeps_its_tuned_figures(finder):
     sentences = load_sentences(EVAL, frozenset(finder.concepts))
     assert len(sentences) >= 200 and {s.kind for s in sentences} >= {"paraphrase", "near-miss"}
     # Each round at the level its tuning reached: the e-sentences over many passes, the
-    # f-sentences (held out until 2026-12-05) after one pass.
-    floors = {"e": (0.95, 0.95), "f": (0.85, 0.93)}
+    # f-sentences (held out until 2026-12-05) and the g-sentences (until 2026-12-06)
+    # after one pass each.
+    floors = {"e": (0.95, 0.95), "f": (0.85, 0.93), "g": (0.88, 0.85)}
     for first, (precision, recall) in floors.items():
         dev = [s for s in sentences if s.split == "dev" and s.id.startswith(first)]
         assert len(dev) >= 200, first
