@@ -137,8 +137,7 @@ def query(
         graph_bytes,
         results_bytes,
         stream_index,
-        stream_kept_csv,
-        stream_kept_text,
+        stream_kept,
         stream_select,
     )
     from kg.store.rows import Table
@@ -191,13 +190,13 @@ def query(
         return
     prepared = None
     kept_csv = name and fmt == "csv" and kg.index is not None and kg.index.has_csv(name, pairs)
-    if kept_csv and out_file is None and stream_kept_csv(kg.index, name):
+    if kept_csv and out_file is None and stream_kept(kg.index, f"csv:{name}"):
         return  # a long table the build kept as CSV: copied, no graph to load
     if name and kg.indexed(name, pairs):  # an aggregate the build kept: no graph to load
         if out_file is None and fmt in STREAMED and stream_index(kg.index, name, fmt):
             return
         kept_text = fmt in (None, "table") and kg.index.has_text(name, pairs)
-        if kept_text and out_file is None and stream_kept_text(kg.index, name):
+        if kept_text and out_file is None and stream_kept(kg.index, f"text:{name}"):
             return
     elif name:  # the library's own text: no rdflib parse where the engine parses it
         prepared = kg.prepare_own(text, bindings, where=where)

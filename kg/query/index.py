@@ -77,18 +77,23 @@ def index_path(trig: Path) -> Path | None:
     return gen.parent.parent / INDEX_DIR / f"{gen.name}.index"
 
 
-def _text_table(tsv: bytes) -> bytes:
-    """The text table `kg query` prints by default for an answer kept as TSV: kept too,
-    since at 100k cases laying out 29k rows of bodies takes longer than the answer."""
+def _tsv_table(tsv: bytes) -> Table:
+    """An answer kept as TSV as a `Table` of the engine's terms (rdflib terms on use)."""
     import pyoxigraph as ox
 
-    from kg.query.writers import format_table
     from kg.store.oxigraph import TermCache
 
     solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
     names = [v.value for v in solutions.variables]
-    table = Table(names, native=[tuple(s) for s in solutions], convert=TermCache())
-    return format_table(table, "table").encode("utf-8")
+    return Table(names, native=[tuple(s) for s in solutions], convert=TermCache())
+
+
+def _text_table(tsv: bytes) -> bytes:
+    """The text table `kg query` prints by default for an answer kept as TSV: kept too,
+    since at 100k cases laying out 29k rows of bodies takes longer than the answer."""
+    from kg.query.writers import format_table
+
+    return format_table(_tsv_table(tsv), "table").encode("utf-8")
 
 
 def compute_index(store) -> bytes:
@@ -200,7 +205,7 @@ class AnalyticIndex(Packed):
         on the command line): only the defaults' answer is kept."""
         return name in self.tables and _defaults(name, params)
 
-    def compute(self, name: str, params: dict[str, str], *, csv: bool = False, text=False):
+    def compute(self, name: str, params: dict[str, str], *, csv: bool = False, text: bool = False):
         """The answer of a library query the index computes from a kept table, for any
         value of its parameters (`similar-cases` for one case: `kg.query.similar`), as a
         `Table`, with `csv` as the bytes of its CSV, with `text` as its text table; None
@@ -226,16 +231,9 @@ class AnalyticIndex(Packed):
         """Whether the index keeps the text table of this aggregate for `params`."""
         return f"text:{name}" in self.tables and _defaults(name, params)
 
-    def copy_csv(self, name: str, fd: int) -> None:
-        """Copy the kept CSV of `name` to a file descriptor, file to file in the kernel."""
-        self.copy_part(f"csv:{name}", fd)
-
-    def copy_text(self, name: str, fd: int) -> None:
-        """Copy the kept text table of `name` to a file descriptor."""
-        self.copy_part(f"text:{name}", fd)
-
     def copy_part(self, part: str, fd: int) -> None:
-        """Copy a kept part to a file descriptor, file to file in the kernel."""
+        """Copy a kept part (`csv:NAME`, `text:NAME`) to a file descriptor, file to file
+        in the kernel."""
         start, length = self.tables[part]
         offset, end = self.base + start, self.base + start + length
         with open(self.path, "rb") as handle:
@@ -263,11 +261,7 @@ class AnalyticIndex(Packed):
 
     def table(self, name: str) -> Table:
         """The answer as a `Table` of the engine's terms (rdflib terms on first use)."""
-        from kg.store.oxigraph import TermCache
-
-        solutions = self.solutions(name)
-        names = [v.value for v in solutions.variables]
-        return Table(names, native=[tuple(s) for s in solutions], convert=TermCache())
+        return _tsv_table(self.part(name))
 
     def values(self, name: str) -> Values:
         solutions = self.solutions(name)

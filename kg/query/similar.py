@@ -216,15 +216,11 @@ class CaseClosures:
 
         order, texts = self._ranked(case)
         titles, cases = self.titles, self.cases
-        ns, prefixed = str(CASE), compact_iri(str(CASE) + "x")[:-1]  # "case:"
         iris, shown, tails = [], [], []
         for m, text in zip(order, texts, strict=True):
-            iri = cases[m]
-            local = iri[len(ns) :]
-            if not iri.startswith(ns) or "/" in local or "#" in local:
-                local, iri = "", compact_iri(iri)
+            iri = compact_iri(cases[m])
             for title in titles[m] or [None]:
-                iris.append(prefixed + local if local else iri)
+                iris.append(iri)
                 shown.append("" if title is None else title[0])
                 tails.append(text)
         columns = [iris, shown, *(list(map(itemgetter(i), tails)) for i in range(3))]

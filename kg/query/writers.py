@@ -352,16 +352,11 @@ def stream_index(index, name: str, fmt: str, stream=None) -> bool:
     return _to_descriptor(lambda fd: index.write(name, get(RESULTS, fmt).oxigraph, fd), stream)
 
 
-def stream_kept_csv(index, name: str, stream=None) -> bool:
-    """Copy a long table the build kept as CSV (`kg.query.index.KEPT_CSV`: the bytes this
-    query writes as CSV) to `stream`; False (nothing written) if it has no descriptor."""
-    return _to_descriptor(lambda fd: index.copy_csv(name, fd), stream)
-
-
-def stream_kept_text(index, name: str, stream=None) -> bool:
-    """Copy the text table the build kept for an aggregate (the bytes `format_table`
-    writes for it) to `stream`; False (nothing written) if it has no descriptor."""
-    return _to_descriptor(lambda fd: index.copy_text(name, fd), stream)
+def stream_kept(index, part: str, stream=None) -> bool:
+    """Copy an answer the build kept as its bytes (`csv:NAME`: a long table as this query
+    writes it as CSV, `KEPT_CSV`; `text:NAME`: an aggregate's text table) to `stream`;
+    False (nothing written) if it has no descriptor."""
+    return _to_descriptor(lambda fd: index.copy_part(part, fd), stream)
 
 
 # -- ASK --

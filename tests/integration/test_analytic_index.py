@@ -171,7 +171,7 @@ def test_a_kept_csv_is_the_bytes_the_engine_writes(build, indexed, name, tmp_pat
             engine.store, engine.prepared_named(name, {}), "csv", out, timeout=None
         )
     with open(tmp_path / "kept.csv", "wb") as out:
-        indexed.index.copy_csv(name, out.fileno())
+        indexed.index.copy_part(f"csv:{name}", out.fileno())
     assert (tmp_path / "kept.csv").read_bytes() == (tmp_path / "engine.csv").read_bytes()
     assert (tmp_path / "kept.csv").read_bytes().count(b"\n") > 10
     assert indexed.index.has_csv(name) and not indexed.indexed(name, {})
@@ -181,7 +181,7 @@ def test_a_kept_csv_is_the_bytes_the_engine_writes(build, indexed, name, tmp_pat
 def test_a_kept_text_table_is_what_the_engine_answer_prints(build, indexed, name, tmp_path):
     engine = KnowledgeGraph(OxigraphStore.from_file(build / "kg.trig")).select(name)
     with open(tmp_path / "kept.txt", "wb") as out:
-        indexed.index.copy_text(name, out.fileno())
+        indexed.index.copy_part(f"text:{name}", out.fileno())
     assert (tmp_path / "kept.txt").read_text(encoding="utf-8") == format_table(engine, "table")
     assert indexed.index.has_text(name) and not indexed.index.has_text(name, {"x": "1"})
 
