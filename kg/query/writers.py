@@ -85,6 +85,13 @@ def _clean(text: str) -> str:
     return text.translate(_BREAKS) if not text.isprintable() else text
 
 
+def display_cell(text: str) -> tuple[str, int]:
+    """A cell's text as a text table shows it (breaks and tabs as spaces) and its width
+    in terminal columns: for tables that keep their cells measured (`kg.query.similar`)."""
+    shown = _clean(text)
+    return shown, _width(shown)
+
+
 _XSD_STRING = str(XSD.string)
 
 

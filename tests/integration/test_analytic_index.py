@@ -286,14 +286,15 @@ def test_kg_query_similar_cases_answers_from_the_index_in_every_format(build, tm
 
 
 def test_the_csv_of_similar_cases_quotes_as_pyoxigraph_does():
-    """Titles with commas, quotes, breaks and tabs, an IRI with a comma, a case without a
-    title and one with two: the CSV written without terms is pyoxigraph's, byte for byte."""
+    """Titles with commas, quotes, breaks, tabs, other separators and wide characters, an
+    IRI with a comma, a case without a title and one with two: the CSV and the text table
+    written without terms are pyoxigraph's and `format_table`'s, byte for byte."""
     mech = "https://w3id.org/renda-kg/mechanism/"
     titles = [
         [["逗号,与“引号”", "zh"]],
         [['say "hi"', "zh"], ["line\r\nbreak\ttab", "zh"]],
         [],
-        [["plain", "zh"]],
+        [["plain\u2028分隔\x0b全角", "zh"]],
     ]
     cases = [f"https://w3id.org/renda-kg/case/c{i}" for i in range(3)] + [
         "https://w3id.org/renda-kg/case/c,3"
