@@ -12,6 +12,7 @@ fetches), not native code such as Oxigraph's HTTP client or the browser.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import http.client
 import ipaddress
@@ -21,6 +22,7 @@ import shutil
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -187,6 +189,25 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 # -- the project --
 
 
+def made_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder that `make` fills once for the whole session, shared by the xdist workers
+    (the first to ask makes it under a lock, the others wait and read it). Tests must not
+    change it: copy it first (`shutil.copytree(..., symlinks=True)` keeps the stamps and
+    links a build's cache checks)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, above each worker's own
+    folder, done = base / f"made-once-{name}", base / f"made-once-{name}.done"
+    with open(base / f"made-once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a failed attempt's
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def seed() -> Build:
     """The real seed graph, built once for the session (once per worker under xdist).
@@ -213,11 +234,14 @@ def scratch_kg(seed: Build) -> KnowledgeGraph:
 
 
 @pytest.fixture(scope="session")
-def seed_trig(seed: Build, tmp_path_factory) -> Path:
-    """The seed written as `kg build` writes it (kg.trig, kg.ttl), once for the session."""
-    out = tmp_path_factory.mktemp("seed-build")
-    write_build(seed, out)
-    return out / "kg.trig"
+def seed_trig(request, tmp_path_factory) -> Path:
+    """The seed written as `kg build` writes it (kg.trig, kg.ttl, the index), once for the
+    session by the first worker that asks; read only."""
+
+    def make(out: Path) -> None:
+        write_build(request.getfixturevalue("seed"), out)
+
+    return made_once(tmp_path_factory, "seed-build", make) / "kg.trig"
 
 
 @pytest.fixture(scope="session")
@@ -226,6 +250,26 @@ def seed_auto(seed_trig: Path) -> KnowledgeGraph:
     the analytic index beside the file. For tests whose subject is not the engine (the
     differential tests compare the engines)."""
     return KnowledgeGraph.open("auto", graph_file=seed_trig)
+
+
+@pytest.fixture(scope="session")
+def good_build(tmp_path_factory) -> Path:
+    """A copy of the project's inputs with a good build in build/, made once for the
+    session by the first worker that asks; copy it before changing it."""
+
+    def make(root: Path) -> None:
+        from click.testing import CliRunner
+
+        from kg.cli import main
+
+        for part in ("data", "ontology"):
+            shutil.copytree(ROOT / part, root / part)
+        result = CliRunner().invoke(
+            main, ["build", "--root", str(root), "--out", str(root / "build")]
+        )
+        assert result.exit_code == 0, result.output
+
+    return made_once(tmp_path_factory, "good-build", make)
 
 
 @pytest.fixture

@@ -22,8 +22,6 @@ from kg import KnowledgeGraph
 from kg.query.library import named_queries
 from kg.serve.endpoint import make_server
 
-from ..conftest import ROOT
-
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
@@ -43,8 +41,8 @@ HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</scrip
 
 
 @pytest.fixture(scope="module")
-def kg() -> KnowledgeGraph:
-    return KnowledgeGraph.from_data(ROOT)
+def kg(seed_kg) -> KnowledgeGraph:
+    return seed_kg
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,6 @@ from click.testing import CliRunner, Result
 
 from kg.cli import main
 
-from ..conftest import ROOT
-
 CHROMIUM = shutil.which("chromium")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -88,19 +86,10 @@ class Built:
         path.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
-def good_build(tmp_path_factory) -> Path:
-    """One good build of a copy of the project, made once; copy it before changing it."""
-    root = tmp_path_factory.mktemp("good-project")
-    for part in ("data", "ontology"):
-        shutil.copytree(ROOT / part, root / part)
-    accepted(run("build", "--root", root, "--out", root / "build"))
-    return root
-
-
 @pytest.fixture
 def built(good_build: Path, tmp_path: Path) -> Built:
-    """A scratch copy of the good project and its build, for one test to damage."""
+    """A scratch copy of the good project and its build (`good_build` in tests/conftest.py),
+    for one test to damage; links are copied as the files they point to, like `cp -rL`."""
     root = tmp_path / "project"
     shutil.copytree(good_build, root)
     return Built(root)

@@ -27,17 +27,13 @@ from kg.store.lazy import LazyStore
 from kg.store.memory import MemoryStore
 from kg.store.oxigraph import OxigraphStore
 
-from ..conftest import ROOT
-
 KG = str(Path(sys.executable).with_name("kg"))
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("indexed") / "build"
-    result = CliRunner().invoke(main, ["build", "--root", str(ROOT), "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
+def build(good_build) -> Path:
+    """`kg build` of the seed (the session's): tests copy it before changing it."""
+    return good_build / "build"
 
 
 @pytest.fixture(scope="module")

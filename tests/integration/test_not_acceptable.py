@@ -11,18 +11,15 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from kg import KnowledgeGraph
 from kg.serve.endpoint import make_server
-
-from ..conftest import ROOT
 
 CONSTRUCT = "CONSTRUCT { ?c a ?t } WHERE { ?c a ?t } LIMIT 3"
 SELECT = "SELECT ?c WHERE { ?c a ?t } LIMIT 3"
 
 
 @pytest.fixture(scope="module")
-def server():
-    srv = make_server(KnowledgeGraph.from_data(ROOT), port=0, timeout=10.0)
+def server(seed_kg):
+    srv = make_server(seed_kg, port=0, timeout=10.0)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield srv
     srv.shutdown()

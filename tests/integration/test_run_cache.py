@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from kg.build.cache import MANIFEST, Manifest
 from kg.cli import main
 from kg.outputs.figures import write_figures
 
-from ..conftest import ROOT
+from ..conftest import ROOT, made_once
 
 
 def _project(tmp: Path) -> Path:
@@ -48,41 +49,67 @@ def _stamps(out: Path) -> dict[str, int]:
     return {name: (out / name).stat().st_mtime_ns for name in _files(out)}
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    return _project(tmp_path_factory.mktemp("run"))
-
-
-@pytest.fixture(scope="module")
-def separate(project, tmp_path_factory) -> dict[str, bytes]:
-    """The outputs of the separate commands, as the Makefile ran them before `kg run`."""
-    out = tmp_path_factory.mktemp("separate") / "build"
-    trig = str(out / "kg.trig")
-    runner = CliRunner()
-    commands = [
-        ["build", "--root", str(project), "--out", str(out)],
-        ["render", "--graph", trig, "--out", str(out / "views")],
-        ["figures", "--graph", trig, "--out", str(out / "figures")],
-        ["docs", "--graph", trig, "--out", str(out / "docs" / "index.html")],
-    ]
-    if "site" in main.commands:
-        commands.append(
-            ["site", "--graph", trig, "--root", str(project), "--out", str(out / "site")]
-        )
-    for args in commands:
-        result = runner.invoke(main, args)
-        assert result.exit_code == 0, result.output
-    index = {f".kg-index/{p.name}": p.read_bytes() for p in (out / ".kg-index").iterdir()}
-    return _files(out) | index
-
-
-@pytest.fixture(scope="module")
-def first_run(project, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("together") / "build"
-    result = CliRunner().invoke(main, ["run", "--root", str(project), "--out", str(out)])
+def _run_once(folder: Path) -> None:
+    """The seed project (folder/project) and one `kg run` of it into an empty folder
+    (folder/build)."""
+    root = _project(folder)
+    result = CliRunner().invoke(main, ["run", "--root", str(root), "--out", str(folder / "build")])
     assert result.exit_code == 0, result.output
     assert "unchanged" not in result.output
-    return out
+
+
+def _separately(pristine: Path) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        """The outputs of the separate commands, as the Makefile ran them before `kg run`."""
+        out = folder / "build"
+        trig = str(out / "kg.trig")
+        project = str(pristine / "project")
+        commands = [
+            ["build", "--root", project, "--out", str(out)],
+            ["render", "--graph", trig, "--out", str(out / "views")],
+            ["figures", "--graph", trig, "--out", str(out / "figures")],
+            ["docs", "--graph", trig, "--out", str(out / "docs" / "index.html")],
+            ["site", "--graph", trig, "--root", project, "--out", str(out / "site")],
+        ]
+        for args in commands:
+            result = CliRunner().invoke(main, args)
+            assert result.exit_code == 0, result.output
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    """`_run_once`, made once for the session: tests work on copies (`_copy`)."""
+    return made_once(tmp_path_factory, "run-cache", _run_once)
+
+
+def _copy(pristine: Path, tmp: Path) -> tuple[Path, Path]:
+    """A copy of the project and its run (stamps and links kept, so nothing is stale)."""
+    shutil.copytree(pristine, tmp / "copy", symlinks=True)
+    return tmp / "copy" / "project", tmp / "copy" / "build"
+
+
+@pytest.fixture(scope="module")
+def copied(pristine, tmp_path_factory) -> tuple[Path, Path]:
+    return _copy(pristine, tmp_path_factory.mktemp("run"))
+
+
+@pytest.fixture(scope="module")
+def project(copied) -> Path:
+    return copied[0]
+
+
+@pytest.fixture(scope="module")
+def first_run(copied) -> Path:
+    return copied[1]
+
+
+@pytest.fixture(scope="module")
+def separate(pristine, tmp_path_factory) -> dict[str, bytes]:
+    out = made_once(tmp_path_factory, "run-cache-separate", _separately(pristine)) / "build"
+    index = {f".kg-index/{p.name}": p.read_bytes() for p in (out / ".kg-index").iterdir()}
+    return _files(out) | index
 
 
 def test_one_process_writes_the_bytes_of_the_separate_commands(first_run, separate):
@@ -131,10 +158,14 @@ def test_an_unreadable_manifest_rebuilds_rather_than_trusts(project, first_run):
     assert all(not s.skipped for s in steps)
 
 
-def test_an_edited_case_rebuilds_the_graph_and_what_reads_it(tmp_path):
-    root = _project(tmp_path)
-    out = tmp_path / "build"
-    assert run_project(root, out).conforms
+def test_a_copied_run_is_up_to_date(pristine, tmp_path):
+    """The premise of the tests below, which work on copies of one run."""
+    root, out = _copy(pristine, tmp_path)
+    assert all(s.skipped for s in run_project(root, out).steps)
+
+
+def test_an_edited_case_rebuilds_the_graph_and_what_reads_it(pristine, tmp_path):
+    root, out = _copy(pristine, tmp_path)
     trig = (out / "kg.trig").read_bytes()
     record = root / "data" / "cases" / "gd-b3-01.yaml"
     text = record.read_text(encoding="utf-8")

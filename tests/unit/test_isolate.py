@@ -25,7 +25,6 @@ import pytest
 from rdflib import RDF, XSD, BNode, Dataset, Graph, Literal, URIRef
 
 import kg.store.memory as kg_store
-from kg import KnowledgeGraph
 from kg.core.errors import KgError, Problem
 from kg.core.isolate import run_in_thread, run_isolated
 from kg.query.library import named_queries
@@ -43,11 +42,6 @@ GIL_BOMB = ("^(a+)+$", "a" * 28 + "!")
 
 
 LINUX_PROC = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
-
-
-@pytest.fixture(scope="module")
-def seed_kg() -> KnowledgeGraph:
-    return KnowledgeGraph.from_data(ROOT)
 
 
 @pytest.fixture
