@@ -151,3 +151,28 @@ def test_a_build_older_than_an_input_is_said_to_be_stale(project, seed_trig):
     stale = subprocess.run(query, capture_output=True, text=True, check=True)
     assert "warning" not in fresh.stderr and stale.stdout == fresh.stdout
     assert "kg.trig is older than data/ or ontology/: run `kg build`" in stale.stderr
+
+
+@pytest.mark.parametrize("find", ["find(1)", "walked here"])
+def test_the_stale_check_follows_the_link_to_the_build_with_or_without_find(
+    project, seed_trig, monkeypatch, find
+):
+    """kg.trig is a link into its generation: the build's time is the file's, not the
+    link's; a change at any depth is seen by find(1) and by the walk that stands in
+    for it where there is none."""
+    import kg.core.layout
+
+    if find == "walked here":
+        monkeypatch.setattr(kg.core.layout.shutil, "which", lambda name: None)
+    generation = project / "build" / ".kg-current"
+    generation.mkdir(parents=True)
+    (generation / "kg.trig").write_bytes(seed_trig.read_bytes())
+    (project / "build" / "kg.trig").symlink_to(".kg-current/kg.trig")
+    written = (generation / "kg.trig").stat().st_mtime
+    for path in [*(project / "data").rglob("*"), *(project / "ontology").rglob("*")]:
+        os.utime(path, (written - 60, written - 60))
+    os.utime(project / "build" / "kg.trig", (written - 120, written - 120), follow_symlinks=False)
+    assert kg.core.layout.stale_build(project) is None
+    deep = sorted((project / "data").rglob("*.ttl"))[-1]
+    os.utime(deep, (written + 1, written + 1))
+    assert "older than data/ or ontology/" in kg.core.layout.stale_build(project)

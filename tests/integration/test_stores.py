@@ -18,7 +18,7 @@ from kg.query.writers import SELECT_FORMATS, format_table, results_bytes
 from kg.store.memory import MemoryStore
 from kg.store.oxigraph import OxigraphStore
 
-from ..conftest import ROOT
+from ..conftest import ROOT, made_once
 
 PARAMS = {"mechanism": "liaison-station", "case": "gd-b3-05", "place": "广州市"}
 
@@ -175,21 +175,25 @@ def test_from_and_from_named_pick_graphs_on_every_store(stores):
     assert counts["memory"][0] == counts["memory"][1] < len(stores["memory"].store)
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory) -> Path:
-    """A 150-case synthetic corpus: many sources, bodies that win in several batches."""
+def _synthetic(folder: Path) -> None:
     import sys
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from synth import generate
 
-    project = generate(150, tmp_path_factory.mktemp("synth") / "p", per_notice=20)
+    project = generate(150, folder / "p", per_notice=20)
     out = project / "build"
     result = CliRunner().invoke(
         main, ["build", "--root", str(project), "--out", str(out), "--no-validate"]
     )
     assert result.exit_code == 0, result.output
-    return out / "kg.trig"
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    """A 150-case synthetic corpus: many sources, bodies that win in several batches
+    (built once for the session; read only)."""
+    return made_once(tmp_path_factory, "synthetic-150", _synthetic) / "p" / "build" / "kg.trig"
 
 
 def test_no_triple_sits_in_two_graphs(synthetic):
