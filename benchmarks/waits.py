@@ -19,6 +19,11 @@ With `--synthetic N` a corpus of N generated cases (benchmarks/synth.py) is buil
 the index against Oxigraph loading the graph; the long results (claims, evidence,
 timeline, cases) streamed to CSV (bytes, time to the first byte); and each aggregate
 warm on rdflib, Oxigraph and the index in one process (the 50x target at 10k).
+
+With `--built DIR --case ID` (a corpus already built, e.g. the 100k one), only the
+commands a user runs on it, end to end, nothing loaded: each aggregate as CSV and as a
+table, similar-cases for case ID, `kg patterns` as a table and as JSON, and the long
+results to CSV: median wall, first byte, peak memory and bytes of `--runs` runs.
 """
 
 from __future__ import annotations
@@ -294,6 +299,29 @@ def synthetic(work: Path, cases: int, runs: int, rows: list, names: tuple[str, .
     return warm_engines(trig, names, runs, rdflib_too=cases <= RDFLIB_LIMIT)
 
 
+def built_commands(corpus: Path, case: str, runs: int) -> str:
+    """The table of `--built`: each command end to end in the built corpus."""
+    commands = []
+    for name in (*AGGREGATES, "similar-cases"):
+        param = ["--param", f"case={case}"] if name == "similar-cases" else []
+        for fmt in ("csv", "table"):
+            commands.append((name, fmt, ["query", "--name", name, *param, "--format", fmt]))
+    commands += [("kg patterns", fmt, ["patterns", "--format", fmt]) for fmt in ("table", "json")]
+    commands += [(name, "csv", ["query", "--name", name, "--format", "csv"]) for name in LONG]
+    out = [
+        "| command | format | wall s | first byte s | peak MB | bytes | ok |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, fmt, argv in commands:
+        run_once([KG, *argv], corpus)  # warm-up
+        results = [run_once([KG, *argv], corpus) for _ in range(runs)]
+        wall, first, mb = (_median(results, f) for f in ("wall", "first", "mb"))
+        ok = "yes" if all(r["ok"] for r in results) else "NO"
+        size = int(_median(results, "bytes"))
+        out.append(f"| {name} | {fmt} | {wall:.2f} | {first:.2f} | {mb:.0f} | {size:,} | {ok} |")
+    return "\n".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -306,7 +334,14 @@ def main() -> None:
         help="with --synthetic: the aggregates to time warm on each engine",
     )
     parser.add_argument("--work", type=Path)
+    parser.add_argument("--built", type=Path, help="only the commands in this built corpus")
+    parser.add_argument("--case", help="with --built: the case of similar-cases")
     args = parser.parse_args()
+    if args.built:
+        if not args.case or not (args.built / "build" / "kg.trig").exists():
+            parser.error("--built needs a folder with build/kg.trig and --case ID")
+        print(built_commands(args.built, args.case, args.runs))
+        return
     work = args.work or Path(tempfile.mkdtemp(prefix="kg-waits-"))
     rows: list = []
     if not args.skip_seed:

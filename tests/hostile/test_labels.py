@@ -26,7 +26,7 @@ from rdflib.compare import isomorphic
 from kg.build.serialize import union
 from kg.core.rdfio import parse_dataset
 
-from ..conftest import ROOT
+from ..conftest import ROOT, made_once
 from .conftest import BROWSER_ARGS, CHROMIUM, accepted, refused, run, snapshot
 
 SCRIPT = "<script>window.__pwned=1</script>"
@@ -81,10 +81,8 @@ def _project(tmp: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> Path:
-    """A project whose labels are markup and formulas, built."""
-    root = _project(tmp_path_factory.mktemp("hostile-labels"))
+def _make_hostile(folder: Path) -> None:
+    root = _project(folder)
     cases = root / "data" / "cases"
     _set_en(cases / "gd-b3-04.yaml", 0, f"Title {SCRIPT} {IMG}")
     _set_en(cases / "gd-b3-04.yaml", 1, f"Body {CLOSE}")
@@ -107,16 +105,26 @@ def hostile(tmp_path_factory) -> Path:
         '"deputy liaison station <img src=x onerror=\\"window.__pwned=6\\"> fee $\\\\frac{$"@en',
     )
     accepted(run("build", "--root", root, "--out", root / "build"))
-    return root
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Path:
+    """A project whose labels are markup and formulas, built (once for the session;
+    read only)."""
+    return made_once(tmp_path_factory, "hostile-labels", _make_hostile) / "project"
+
+
+def _make_controls(folder: Path) -> None:
+    root = _project(folder)
+    _set_en(root / "data" / "cases" / "gd-b3-04.yaml", 0, CONTROLS)
+    accepted(run("build", "--root", root, "--out", root / "build"))
 
 
 @pytest.fixture(scope="module")
 def controls(tmp_path_factory) -> Path:
-    """A project whose titles hold NUL, U+000C, U+FFFE, U+200B and U+202E, built."""
-    root = _project(tmp_path_factory.mktemp("control-labels"))
-    _set_en(root / "data" / "cases" / "gd-b3-04.yaml", 0, CONTROLS)
-    accepted(run("build", "--root", root, "--out", root / "build"))
-    return root
+    """A project whose titles hold NUL, U+000C, U+FFFE, U+200B and U+202E, built (once
+    for the session; read only)."""
+    return made_once(tmp_path_factory, "control-labels", _make_controls) / "project"
 
 
 def _titles_en(root: Path) -> dict[str, str]:
@@ -247,11 +255,13 @@ def test_figures_draw_dollar_signs_and_markup_as_text(hostile: Path, tmp_path: P
 
 
 @pytest.fixture(scope="module")
-def site(hostile: Path) -> Path:
-    out = hostile / "build" / "views"
-    accepted(run("render", "--graph", hostile / "build/kg.trig", "--out", out))
-    accepted(run("docs", "--graph", hostile / "build/kg.trig", "--out", out / "docs.html"))
-    return out
+def site(hostile: Path, tmp_path_factory) -> Path:
+    def make(folder: Path) -> None:
+        out = folder / "views"
+        accepted(run("render", "--graph", hostile / "build/kg.trig", "--out", out))
+        accepted(run("docs", "--graph", hostile / "build/kg.trig", "--out", out / "docs.html"))
+
+    return made_once(tmp_path_factory, "hostile-labels-views", make) / "views"
 
 
 @pytest.fixture(scope="module")
