@@ -11,6 +11,7 @@ on every case of the seed and of a synthetic corpus.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Callable
@@ -136,7 +137,6 @@ class CaseClosures:
         self._part = part
         self.concepts: list[str] = json.loads(part("closure:concepts"))
         self.cases: list[str] = json.loads(part("closure:cases"))
-        self.position = {iri: i for i, iri in enumerate(self.cases)}
         words = max(1, -(-len(self.concepts) // 64))
         self.masks = np.frombuffer(part("closure:masks"), dtype="<u8").reshape(-1, words)
         self.group_of = np.frombuffer(part("closure:group-of"), dtype="<i4")
@@ -153,14 +153,20 @@ class CaseClosures:
             value = str(CASE) + value[len("case:") :]
         elif "://" not in value:
             value = str(CASE) + value
-        return value if value in self.position else None
+        return value if self.position(value) is not None else None
+
+    def position(self, iri: str) -> int | None:
+        """Where the case `iri` is among the kept cases (in IRI order: found by bisection,
+        so a query for one case does not index 100k of them)."""
+        i = bisect.bisect_left(self.cases, iri)
+        return i if i < len(self.cases) and self.cases[i] == iri else None
 
     def _ranked(self, case: str) -> tuple[list[int], list[tuple[str, str, str]]]:
         """Every other case sharing a mechanism with `case`, in the query's order (by
         rank, then IRI), and each one's (shared, jaccard, shared_mechanisms) as text."""
         import numpy as np
 
-        own_index = self.position[case]
+        own_index = self.position(case)
         own_group = int(self.group_of[own_index])
         shared = self.masks & self.masks[own_group]
         k = np.bitwise_count(shared).sum(axis=1, dtype=np.int64)
@@ -199,7 +205,7 @@ class CaseClosures:
         return order.tolist(), [texts[t] for t in of_case[order].tolist()]
 
     def similar(self, case: str) -> Table:
-        """The answer of similar-cases for the case IRI `case` (one of `self.position`)."""
+        """The answer of similar-cases for the case IRI `case` (a kept case: `case_iri`)."""
         import pyoxigraph as ox
 
         from kg.store.oxigraph import TermCache
@@ -241,6 +247,7 @@ class CaseClosures:
             max(len(VARIABLES[0]), int(iri_widths[picked].max(initial=0))),
             max(len(VARIABLES[1]), int(title_widths[chosen[of_head]].max(initial=0))),
         ]
+        iri_widths, title_widths = iri_widths.tolist(), title_widths.tolist()
         tails = {text: [display_cell(v) for v in text] for text in dict.fromkeys(texts)}
         widths += [
             max([len(name), *(cells[i][1] for cells in tails.values())])
@@ -261,11 +268,11 @@ class CaseClosures:
         ]
         first = first_of.tolist()
         for m, text in zip(order, texts, strict=True):
-            iri = iris[m] + " " * (iri_pad - int(iri_widths[m]))
+            head = iris[m] + " " * (iri_pad - iri_widths[m])
             tail = padded[text]
             for j in range(first[m], first[m + 1]):
-                title = titles[j] + " " * (title_pad - int(title_widths[j]))
-                lines.append(f"{iri}  {title}  {tail}")
+                pad = title_pad - title_widths[j]
+                lines.append(f"{head}  {titles[j]}{' ' * pad}  {tail}")
         n = len(lines) - 2
         lines.append(f"({n} row{'s' if n != 1 else ''})")
         return "\n".join(map(str.rstrip, lines)) + "\n"
