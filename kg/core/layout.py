@@ -128,7 +128,9 @@ def _changed_since(folders: list[Path], reference: str) -> bool:
     if find is not None and folders:
         import subprocess
 
-        argv = [find, *map(str, folders), "-type", "f", "-newer", reference, "-print", "-quit"]
+        # -H: a data/ that is a link is walked, as below; absolute: "-x" is no option
+        paths = [os.path.abspath(f) for f in folders]
+        argv = [find, "-H", *paths, "-type", "f", "-newer", reference, "-print", "-quit"]
         done = subprocess.run(argv, capture_output=True, check=False)
         if done.returncode == 0:
             return bool(done.stdout)

@@ -176,3 +176,9 @@ def test_the_stale_check_follows_the_link_to_the_build_with_or_without_find(
     deep = sorted((project / "data").rglob("*.ttl"))[-1]
     os.utime(deep, (written + 1, written + 1))
     assert "older than data/ or ontology/" in kg.core.layout.stale_build(project)
+    # a data/ that is a link to the folder elsewhere is walked too
+    (project / "data").rename(project.parent / f"{project.name}-data")
+    (project / "data").symlink_to(project.parent / f"{project.name}-data")
+    assert "older than data/ or ontology/" in kg.core.layout.stale_build(project)
+    os.utime(deep.resolve(), (written - 60, written - 60))
+    assert kg.core.layout.stale_build(project) is None
