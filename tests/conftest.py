@@ -189,6 +189,13 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 # -- the project --
 
 
+def copy_inputs(root: Path) -> Path:
+    """The project's inputs (data/, ontology/) copied into `root`; returns `root`."""
+    for part in ("data", "ontology"):
+        shutil.copytree(ROOT / part, root / part)
+    return root
+
+
 def made_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
     """A folder that `make` fills once for the whole session, shared by the xdist workers
     (the first to ask makes it under a lock, the others wait and read it). Tests must not
@@ -262,8 +269,7 @@ def good_build(tmp_path_factory) -> Path:
 
         from kg.cli import main
 
-        for part in ("data", "ontology"):
-            shutil.copytree(ROOT / part, root / part)
+        copy_inputs(root)
         result = CliRunner().invoke(
             main, ["build", "--root", str(root), "--out", str(root / "build")]
         )
@@ -275,9 +281,7 @@ def good_build(tmp_path_factory) -> Path:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A scratch copy of the project's inputs that a test may damage."""
-    for part in ("data", "ontology"):
-        shutil.copytree(ROOT / part, tmp_path / part)
-    return tmp_path
+    return copy_inputs(tmp_path)
 
 
 class Canary:

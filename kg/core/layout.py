@@ -122,7 +122,6 @@ def _changed_since(folders: list[Path], reference: str) -> bool:
     file, by find(1) where there is one (a process of its own, so the walk runs on
     another core while the command answers: at 100k case records it costs 0.3 s of the
     interpreter's time when walked here), else read with the directory listings."""
-    moment = os.stat(reference).st_mtime
     folders = [f for f in folders if f.is_dir()]
     find = shutil.which("find")
     if find is not None and folders:
@@ -134,6 +133,7 @@ def _changed_since(folders: list[Path], reference: str) -> bool:
         done = subprocess.run(argv, capture_output=True, check=False)
         if done.returncode == 0:
             return bool(done.stdout)
+    moment = os.stat(reference).st_mtime
     stack = list(folders)
     while stack:
         try:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import cached_property
 
 from kg.core.namespaces import CASE, MECH, PREFIXES, compact_iri
-from kg.query.writers import display_cell
+from kg.query.writers import display_cell, framed_table
 from kg.store.rows import Table
 
 #: Each case with the closure of its tags under skos:broader* (as similar-cases.rq reads
@@ -262,20 +262,15 @@ class CaseClosures:
         iris = self._part("closure:text-iris").decode().split("\n")
         titles = self._part("closure:text-titles").decode().split("\n")
         iri_pad, title_pad = widths[0], widths[1]
-        lines = [
-            "  ".join(n + " " * (w - len(n)) for n, w in zip(VARIABLES, widths, strict=True)),
-            "  ".join("-" * w for w in widths),
-        ]
         first = first_of.tolist()
+        lines = []
         for m, text in zip(order, texts, strict=True):
             head = iris[m] + " " * (iri_pad - iri_widths[m])
             tail = padded[text]
             for j in range(first[m], first[m + 1]):
                 pad = title_pad - title_widths[j]
                 lines.append(f"{head}  {titles[j]}{' ' * pad}  {tail}")
-        n = len(lines) - 2
-        lines.append(f"({n} row{'s' if n != 1 else ''})")
-        return "\n".join(map(str.rstrip, lines)) + "\n"
+        return framed_table(list(VARIABLES), widths, lines, len(lines))
 
     def similar_csv(self, case: str) -> bytes:
         """The answer as the CSV that pyoxigraph writes for it (SPARQL 1.1 CSV: values

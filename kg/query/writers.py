@@ -140,18 +140,26 @@ def text_table(variables: list[str], texts: list[list[str]]) -> str:
 
 def text_columns(variables: list[str], columns: list[list[str]]) -> str:
     """`text_table` of the same cells given column by column."""
-    padded = []
+    widths, padded = [], []
     for name, col in zip(variables, columns, strict=True):
         shown = {v: _clean(v) for v in dict.fromkeys(col)}
         sizes = {v: _width(c) for v, c in shown.items()}
         width = max([_width(name), *sizes.values()])
         pad = {v: c + " " * (width - sizes[v]) for v, c in shown.items()}
-        padded.append(
-            [name + " " * (width - _width(name)), "-" * width, *map(pad.__getitem__, col)]
-        )
-    out = list(map("  ".join, zip(*padded, strict=True)))
+        widths.append(width)
+        padded.append(map(pad.__getitem__, col))
     n = len(columns[0]) if columns else 0
-    out.append(f"({n} row{'s' if n != 1 else ''})")
+    return framed_table(variables, widths, map("  ".join, zip(*padded, strict=True)), n)
+
+
+def framed_table(variables: list[str], widths: list[int], lines, n: int) -> str:
+    """A text table around its `n` row `lines` (cells padded to `widths`, two spaces
+    apart): the head padded the same way, a rule under it, the row count below, and no
+    space at the end of a line. `text_columns` and the similar-cases table kept by the
+    index (`kg.query.similar`) both end here."""
+    head = [name + " " * (w - _width(name)) for name, w in zip(variables, widths, strict=True)]
+    frame = ["  ".join(head), "  ".join("-" * w for w in widths)] if variables else []
+    out = [*frame, *lines, f"({n} row{'s' if n != 1 else ''})"]
     return "\n".join(map(str.rstrip, out)) + "\n"
 
 

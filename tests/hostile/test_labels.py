@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from rdflib.compare import isomorphic
 from kg.build.serialize import union
 from kg.core.rdfio import parse_dataset
 
-from ..conftest import ROOT, made_once
+from ..conftest import copy_inputs, made_once
 from .conftest import BROWSER_ARGS, CHROMIUM, accepted, refused, run, snapshot
 
 SCRIPT = "<script>window.__pwned=1</script>"
@@ -75,10 +74,7 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 
 def _project(tmp: Path) -> Path:
-    root = tmp / "project"
-    for part in ("data", "ontology"):
-        shutil.copytree(ROOT / part, root / part)
-    return root
+    return copy_inputs(tmp / "project")
 
 
 def _make_hostile(folder: Path) -> None:

@@ -22,15 +22,12 @@ from kg.build.cache import MANIFEST, Manifest
 from kg.cli import main
 from kg.outputs.figures import write_figures
 
-from ..conftest import ROOT, made_once
+from ..conftest import copy_inputs, made_once
 
 
 def _project(tmp: Path) -> Path:
     """A copy of the seed project's inputs, safe to edit."""
-    root = tmp / "project"
-    for part in ("data", "ontology"):
-        shutil.copytree(ROOT / part, root / part)
-    return root
+    return copy_inputs(tmp / "project")
 
 
 def _files(out: Path) -> dict[str, bytes]:
