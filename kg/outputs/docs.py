@@ -71,11 +71,11 @@ def _e(value: object) -> str:
 
 def _ontology_section(kg: QueryGraph) -> list[str]:
     out = ['<h2 id="ontology">本体 Ontology</h2>', "<dl>"]
-    for p, o in kg.query(_HEADER).rows:
+    for p, o in kg.query_own(_HEADER).rows:
         out.append(f"<dt><code>{_e(compact(p))}</code></dt><dd>{_e(o)}</dd>")
     out.append("</dl>")
     rows: dict[str, dict] = {}
-    for row in kg.query(_TERMS).dicts():
+    for row in kg.query_own(_TERMS).dicts():
         entry = rows.setdefault(row["term"], {**row, "quotes": set()})
         if row["quote"]:
             entry["quotes"].add(row["quote"])
@@ -110,7 +110,7 @@ def _ontology_section(kg: QueryGraph) -> list[str]:
 def _vocabulary_section(kg: QueryGraph) -> list[str]:
     concepts: dict[str, dict] = {}
     schemes: dict[str, tuple[str, str]] = {}
-    for row in kg.query(_CONCEPTS).dicts():
+    for row in kg.query_own(_CONCEPTS).dicts():
         schemes[row["scheme"]] = (row["scheme_zh"] or row["scheme"], row["scheme_en"] or "")
         c = concepts.setdefault(
             row["concept"], {**row, "alts": set(), "broaders": set(), "quotes": set()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -49,6 +50,33 @@ def test_trusted_library_text_is_what_the_full_check_passes(oxigraph, name):
     trusted = prepare_trusted(text, where=f"{name}.rq", bindings=bindings)
     assert (trusted.text, trusted.form, trusted.has_dataset) == (checked.text, checked.form, False)
     assert trusted.algebra is None
+
+
+def _own_texts() -> dict[str, str]:
+    """The SPARQL constants that `kg docs` and the site run through `query_own`."""
+    import kg.outputs.docs
+    import kg.site.data
+
+    return {
+        f"{module.__name__}.{name}": value
+        for module in (kg.outputs.docs, kg.site.data)
+        for name, value in vars(module).items()
+        if isinstance(value, str) and re.match(r"\s*(PREFIX|SELECT|ASK|CONSTRUCT)\b", value)
+    }
+
+
+def test_the_own_texts_of_docs_and_site_are_found():
+    assert {"kg.outputs.docs._TERMS", "kg.site.data._EVIDENCE"} <= set(_own_texts())
+
+
+@pytest.mark.parametrize("name", sorted(_own_texts()))
+def test_own_texts_of_docs_and_site_pass_the_full_check(oxigraph, name):
+    """Docs and site skip rdflib's parse on Oxigraph (`query_own`): each text must pass
+    `prepare` as it is, and give the same rows through both paths."""
+    text = _own_texts()[name]
+    checked = prepare(text, where=name, local_graphs=oxigraph.graph_names())
+    assert checked.form in ("SELECT", "ASK") and not checked.has_dataset
+    assert oxigraph.query_own(text).rows == oxigraph.query(text, timeout=None).rows
 
 
 def test_auto_is_rdflib_only_for_files_from_elsewhere(seed, seed_trig, tmp_path):

@@ -32,7 +32,9 @@ def drawn():
     out = {}
     with matplotlib.rc_context(figures._rc(font)):
         for lang in figures.LANGS:
-            out[f"frequency-{lang}"] = figures._frequency_figure(data, kg, lang)
+            out[f"frequency-{lang}"] = figures._frequency_figure(
+                data, figures.mechanism_counts(kg, data), lang
+            )
             out[f"matrix-{lang}"] = figures._matrix_figure(data, lang)
         yield font, out
 
