@@ -239,20 +239,24 @@ def ingest(
     help="With --eval: the tuning sentences, the held-out ones, or both.",
 )
 @click.option("--errors", is_flag=True, help="With --eval: list the sentences tagged wrongly.")
-def tag(text: str | None, root: Path, eval_file: Path | None, split: str, errors: bool) -> None:
+@click.option(
+    "--learned/--rules-only",
+    default=True,
+    show_default=True,
+    help="Add the learned layer (trained on the evaluation set's dev sentences) to the rules.",
+)
+def tag(
+    text: str | None, root: Path, eval_file: Path | None, split: str, errors: bool, learned: bool
+) -> None:
     """Find the vocabulary's mechanisms in TEXT, or measure the tagger (--eval).
 
     \b
     kg tag "街道人大工委向党工委专题汇报联络站建设情况"
     kg tag --eval --split test        # precision and recall per facet and kind
     """
-    from kg.core.layout import Project
-    from kg.ingest.evaluate import evaluate, find_in_sentence, load_sentences
-    from kg.ingest.mechanisms import MechanismFinder
-    from kg.sources.vocabulary import load_vocabulary
+    from kg.ingest.evaluate import evaluate, find_in_sentence, load_sentences, project_finder
 
-    project = Project(root)
-    finder = MechanismFinder.from_graph(load_vocabulary(project.vocab))
+    finder = project_finder(root, learned=learned)
     if eval_file is not None:
         if text:
             raise click.UsageError("give TEXT or --eval, not both")

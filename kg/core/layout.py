@@ -3,6 +3,7 @@
 data/sources/   immutable source texts and their metadata records
 data/cases/     curated case records        data/drafts/   drafts written by ingest
 data/vocab/     SKOS vocabularies           data/places/   places.yaml
+data/eval/      the tagger's evaluation set
 ontology/       renda.ttl, shapes.ttl, qc/*.rq
 build/          kg.ttl, kg.trig, views/, figures/, docs/, export/, release/
 """
@@ -43,6 +44,11 @@ class Project:
     @property
     def vocab(self) -> Path:
         return self.data / "vocab"
+
+    @property
+    def eval_sentences(self) -> Path:
+        """The tagger's evaluation set; its `dev` sentences train the learned layer."""
+        return self.data / "eval" / "mechanism-sentences.yaml"
 
     @property
     def places(self) -> Path:

@@ -49,7 +49,9 @@ from kg.ingest.drafts import (
     sha256,
     write_all,
 )
+from kg.ingest.evaluate import project_model
 from kg.ingest.genre import mention_genre, notice_genre
+from kg.ingest.mechanisms import load_concepts
 from kg.ingest.mentions import Mention, MentionFinder
 from kg.ingest.merge import MergePlanner
 from kg.ingest.notice import Notice, Parser
@@ -120,7 +122,9 @@ class Ingester:
     def __init__(self, root: Path):
         self.root = root
         self.project = Project(root)
-        self.vocabulary = Vocabulary(load_vocabulary(self.project.vocab))
+        graph = load_vocabulary(self.project.vocab)
+        # the rules and the learned layer (tags it adds carry "learned:<score>" as rule)
+        self.vocabulary = Vocabulary(graph, project_model(root, load_concepts(graph)))
         gazetteer = Gazetteer(self.project.places)
         self.places = PlaceIndex(gazetteer.table, gazetteer.towns)
         self.tagger = Tagger(self.vocabulary)

@@ -13,13 +13,18 @@ governance).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.core.fields import Fields
 from kg.core.yamlstrict import load_yaml
-from kg.ingest.mechanisms import MechanismFinder
+from kg.ingest.mechanisms import Concept, MechanismFinder, load_concepts
 from kg.ingest.text import to_simplified
+
+if TYPE_CHECKING:
+    from kg.ingest.learned import LearnedModel
 
 KINDS = ("plain", "paraphrase", "traditional", "noise", "near-miss", "negative")
 SPLITS = ("dev", "test")
@@ -58,6 +63,34 @@ def load_sentences(path: Path, known: frozenset[str] | None = None) -> list[Sent
         s.done()
     f.done()
     return out
+
+
+def project_model(root: Path, concepts: Iterable[Concept]) -> LearnedModel | None:
+    """The learned layer of the project at `root` (`kg.ingest.learned`), trained on the
+    `dev` sentences of its evaluation set; None for a project without one."""
+    from kg.core.layout import Project
+    from kg.ingest.learned import learned_model
+
+    path = Project(root).eval_sentences
+    if not path.is_file():
+        return None
+    ids = frozenset(c.id for c in concepts)
+    training = [
+        (MechanismFinder.reading(s.text), s.gold)
+        for s in load_sentences(path, ids)
+        if s.split == "dev"
+    ]
+    return learned_model(root, training, ids)
+
+
+def project_finder(root: Path, *, learned: bool = True) -> MechanismFinder:
+    """The mechanism finder of the project at `root`: its vocabulary's rules and, unless
+    `learned` is False, the learned layer (`project_model`)."""
+    from kg.core.layout import Project
+    from kg.sources.vocabulary import load_vocabulary
+
+    concepts = load_concepts(load_vocabulary(Project(root).vocab))
+    return MechanismFinder(concepts, project_model(root, concepts) if learned else None)
 
 
 def find_in_sentence(finder: MechanismFinder, text: str) -> set[str]:

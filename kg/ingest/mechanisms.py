@@ -36,6 +36,10 @@ report), when a narrower concept is found in the same span, and when a narrower 
 found anywhere in the case has a label containing it (联络站 beside 行业联络站).
 Deprecated concepts are never found. Two-character labels must not cut through a word
 (询问 in 咨询问题): jieba segments the clause.
+
+A learned layer (`kg.ingest.learned`), when given, adds per sentence the concepts its
+models score at `ADD` or more that the rules found nowhere in the case, except where the
+sentence says a practice is absent, planned or studied elsewhere, or another body's.
 """
 
 from __future__ import annotations
@@ -46,12 +50,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import permutations
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS
 
 from kg.core.namespaces import MECH, RKG, SCHEME
-from kg.ingest.text import match_form
+from kg.ingest.text import match_form, regional, to_simplified, unfurnished
+
+if TYPE_CHECKING:
+    from kg.ingest.learned import LearnedModel
 
 GAP = r"[^,;。!?:\n]{0,8}?"  # `…` of a pattern: up to 8 characters inside one clause
 LONG_GAP = r"[^;。!?\n]{0,30}?"  # `……`: up to 30 characters inside one sentence
@@ -64,14 +72,20 @@ _NOISE_AMONG_CJK = re.compile(
 )
 _SENTENCE_END = re.compile(r"[。;!?\n]")
 _NEGATION = re.compile(r"(?:未|没有|尚未|从未|未曾|从没|尚无|缺乏|缺少|不再)[^,;。!?:\n]{0,4}$")
+# A sentence that says a practice is absent: the learned layer, which does not read
+# negation, adds nothing there.
+_UNREAL = re.compile(r"尚未|还没有|从未|未曾|从没|尚无|(?:没有|未)(?:建立|设立|开展|成立|推行)")
 _PROBLEMS = (
     re.compile(r"针对[^。;]{0,40}?的(?:情况|问题|难题|现象)"),
     re.compile(r"(?:解决|防止|避免|杜绝|克服)[^。;,]{0,24}?(?:问题|现象|倾向)"),
 )
-# A practice studied or weighed, not practised: 学习考察…的经验, 借鉴…做法, 研究是否….
+# A practice studied, weighed or only planned, not practised: 学习考察…的经验, 借鉴…做法,
+# 研究是否…, 计划明年探索建立….
 _ELSEWHERE = (
     re.compile(r"(?:学习|考察|借鉴|取经|观摩)[^。;!?\n]{0,24}?(?:经验|做法)"),
     re.compile(r"(?:研究|讨论|考虑|论证)(?:是否|能否|要不要)[^。;!?\n]{0,20}"),
+    # only planned: 计划明年探索建立…, 拟于下半年推行…
+    re.compile(r"(?:计划|拟|准备|打算)(?:于|在)?(?:明年|下一步|下半年|今后|年内)[^。;!?\n]{0,24}"),
 )
 # A sentence whose subject is a body outside the congress and that names no congress
 # actor reports that body's own practice (市场监管局开展联合执法检查, 公司实行绩效挂钩).
@@ -80,20 +94,10 @@ _CONGRESS = re.compile(
 )
 _FOREIGN_SUBJECT = re.compile(
     r"(?:(?:今年|近日|日前|近期|去年|本月|\d+月\d*日?),?)?(?:(?![在和与对向把将的了为及])[\u4e00-\u9fff]){0,8}?"
-    r"(?:政府|局|公司|企业|集团|协会|学会|纪委|监委|纪检组|公安机关|检察院|法院|政协|党校"
+    r"(?:政府|局|县长|区长|市长|镇长|乡长|公司|企业|集团|协会|学会|纪委|监委|纪检组|公安机关"
+    r"|检察院|法院|政协|党校"
     r"|学校|医院|银行|村务监督委员会|村委会|居委会|办事处)"
 )
-# Page furniture left inside a line (a breadcrumb trail, next/previous links, byline
-# fields, buttons): masked before matching, so 首页>监督工作>执法检查 names no inspection.
-_FURNITURE = re.compile(
-    r"(?:当前位置:\s*)?(?:网站首页|首页)\s*(?:[>›»/]\s*[^\s>›»/|,。]{1,12}\s*)+"
-    r"|(?:上一篇|下一篇|相关阅读|相关新闻):[^|\n]{0,30}?(?=\s|\||$)"
-    r"|(?<![\u4e00-\u9fff])(?:来源|责任编辑|编辑|作者|发布时间|发布日期|浏览次数|点击数|阅读次数):\s*[^\s|]{0,20}"
-    r"|[【\[](?:打印本页|关闭窗口|打印|关闭|收藏|字体|字号)[^】\]]{0,12}[】\]]"
-)
-# Taiwan terms -> the mainland terms of the same length (a Traditional page may use either).
-_REGIONAL = {"软体": "软件", "资讯": "信息", "网路": "网络", "数位": "数字", "视讯": "视频"}
-_REGIONAL_RE = re.compile("|".join(_REGIONAL))
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,11 @@ class Match:
     rule: str
     label: str = ""  # the label matched (empty for a pattern)
     gaps: tuple[tuple[int, int], ...] = ()  # the text a pattern's gaps skipped
+
+    @property
+    def learned(self) -> bool:
+        """Found by the learned layer: it spans a sentence and names no words."""
+        return self.rule.startswith("learned:")
 
     def contains(self, other: Match) -> bool:
         """`other` lies inside this hit and not wholly inside one of its gaps."""
@@ -270,22 +279,12 @@ def _jieba_cut(text: str) -> list[str]:
     return list(jieba.cut(text, HMM=False))
 
 
-def unfurnished(text: str) -> str:
-    """`text` with page furniture blanked out by line breaks (offsets are kept; a
-    pattern's gap never crosses a line break)."""
-    return _FURNITURE.sub(lambda m: "\n" * len(m.group(0)), text)
-
-
-def regional(text: str) -> str:
-    """`text` with Taiwan terms read as the mainland terms of the same length."""
-    return _REGIONAL_RE.sub(lambda m: _REGIONAL[m.group(0)], text)
-
-
 class MechanismFinder:
     """Every mechanism of the vocabulary that a span of text names (see the module doc)."""
 
-    def __init__(self, concepts: Iterable[Concept]):
+    def __init__(self, concepts: Iterable[Concept], learned: LearnedModel | None = None):
         self.concepts = {c.id: c for c in concepts}
+        self.learned = learned  # adds what the rules miss in free wording (kg.ingest.learned)
         self.by_label: dict[str, list[tuple[str, bool]]] = {}  # facets may share a form
         for c in self.concepts.values():
             for label, pref in c.labels.items():
@@ -302,8 +301,8 @@ class MechanismFinder:
         self._noisy_patterns: list[tuple[str, str, frozenset[str]]] | None = None
 
     @classmethod
-    def from_graph(cls, graph: Graph) -> MechanismFinder:
-        return cls(load_concepts(graph))
+    def from_graph(cls, graph: Graph, learned: LearnedModel | None = None) -> MechanismFinder:
+        return cls(load_concepts(graph), learned)
 
     # -- candidate hits --
     def _labels(self, text: str, lo: int, hi: int) -> list[Match]:
@@ -474,7 +473,34 @@ class MechanismFinder:
             and not self._inside(foreign, m)
         ]
         best = self._longest_per_facet(kept)
-        return [m for m in best if not self._outranked(text, m, best)]
+        found = [m for m in best if not self._outranked(text, m, best)]
+        return found + self._learned(text, lo, hi, found, foreign)
+
+    def _learned(
+        self, text: str, lo: int, hi: int, found: list[Match], foreign: list[tuple[int, int]]
+    ) -> list[Match]:
+        """The learned layer's concepts, sentence by sentence, that the rules did not find
+        there (nor a narrower concept of theirs). Not in a sentence about another body's
+        practice, a negated one or one studied elsewhere or only planned."""
+        if self.learned is None:
+            return []
+        out, start = [], lo
+        for end in [*(m.start() for m in _SENTENCE_END.finditer(text, lo, hi)), hi]:
+            a, b = start, end
+            start = end + 1
+            while a < b and text[a].isspace():
+                a += 1
+            if b - a < 4 or any(x <= a and b <= y for x, y in foreign):
+                continue
+            sentence = text[a:b]
+            if _UNREAL.search(sentence) or any(r.search(sentence) for r in _ELSEWHERE):
+                continue
+            here = {m.concept for m in found if m.start < b and a < m.end}
+            covered = here | {x for c in here for x in self.concepts[c].ancestors}
+            for concept, score in sorted(self.learned.found(sentence).items()):
+                if concept in self.concepts and concept not in covered:
+                    out.append(Match(a, b, concept, f"learned:{score:.2f}"))
+        return out
 
     # -- the whole --
     def find(self, text: str, spans: list[tuple[int, int]]) -> list[list[Match]]:
@@ -486,13 +512,27 @@ class MechanismFinder:
         text = unfurnished(regional(text))
         per_span = [self._span(text, lo, hi) for lo, hi in spans]
         every = [m for matches in per_span for m in matches]
-        return [
-            sorted(
-                (m for m in matches if not self._subsumed(m, every)),
-                key=lambda m: (m.start, m.end, m.concept),
-            )
-            for matches in per_span
-        ]
+        # the learned layer adds what the rules found nowhere in the case, once
+        ruled = {m.concept for m in every if not m.learned}
+        ruled |= {a for c in ruled for a in self.concepts[c].ancestors}
+        out = []
+        for matches in per_span:
+            kept = []
+            for m in matches:
+                if m.learned and m.concept in ruled:
+                    continue
+                if m.learned:
+                    ruled.add(m.concept)
+                if not self._subsumed(m, every):
+                    kept.append(m)
+            out.append(sorted(kept, key=lambda m: (m.start, m.end, m.concept)))
+        return out
+
+    @staticmethod
+    def reading(text: str) -> str:
+        """A text as `find` reads it: Simplified, matching form, mainland terms, no page
+        furniture (what the learned layer is trained on)."""
+        return unfurnished(regional(match_form(to_simplified(text))))
 
     def concepts_in(self, text: str) -> set[str]:
         """The concepts found anywhere in a short text (one sentence, a title)."""

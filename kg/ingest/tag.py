@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
@@ -23,6 +24,9 @@ from kg.core.namespaces import ACTOR, CAT, PTYPE
 from kg.ingest.mechanisms import Match, MechanismFinder
 from kg.ingest.text import NoticeText, match_form
 from kg.ingest.units import clause_bounds
+
+if TYPE_CHECKING:
+    from kg.ingest.learned import LearnedModel
 
 SCHEMES = {"actor": ACTOR, "platform-type": PTYPE, "category": CAT}
 MAX_CLAUSE = 40  # longer clauses are cut to a window around the hit
@@ -99,8 +103,8 @@ class Vocabulary:
     """The mechanism finder, and label indexes of the actor, platform-type and category
     schemes."""
 
-    def __init__(self, graph: Graph):
-        self.mechanisms = MechanismFinder.from_graph(graph)
+    def __init__(self, graph: Graph, learned: LearnedModel | None = None):
+        self.mechanisms = MechanismFinder.from_graph(graph, learned)
         self.indexes: dict[str, LabelIndex] = {}
         self.duplicates: list[str] = []
         self.ids: dict[str, frozenset[str]] = {}
@@ -283,7 +287,12 @@ class Tagger:
             actors = longest_first(index["actor"].hits(t.match, lo, hi))
             for hit in actors:
                 inside = next(
-                    (m for m in mechanisms if m.start <= hit.start and hit.end <= m.end), None
+                    (
+                        m
+                        for m in mechanisms
+                        if not m.learned and m.start <= hit.start and hit.end <= m.end
+                    ),
+                    None,
                 )
                 longer = inside is not None and inside.end - inside.start > hit.end - hit.start
                 if longer and hit.end != inside.end:
@@ -346,7 +355,8 @@ def candidate_concepts(
 ) -> list[Candidate]:
     """Frames in `spans` of `text` (the match form of a notice) that overlap no mechanism
     the finder places, in order; each phrase once."""
-    found = [m for matches in finder.find(text, spans) for m in matches]
+    # a learned hit names no words: a frame in its sentence is still proposed
+    found = [m for matches in finder.find(text, spans) for m in matches if not m.learned]
     out: list[Candidate] = []
     seen: set[str] = set()
     for lo, hi in spans:

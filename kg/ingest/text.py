@@ -225,3 +225,35 @@ _ANY_QUOTE = str.maketrans({ch: '"' for ch in "“”„‘’'"})
 def compact(text: str) -> str:
     """Text without whitespace and with one form of quotation mark, for comparisons."""
     return _SPACE.sub("", normalise(text).translate(_ANY_QUOTE))
+
+
+# Page furniture left inside a line (a breadcrumb trail, next/previous links, byline
+# fields, buttons): masked before matching, so 首页>监督工作>执法检查 names no inspection.
+_FURNITURE = re.compile(
+    r"(?:当前位置:\s*)?(?:网站首页|首页)\s*(?:[>›»/]\s*[^\s>›»/|,。]{1,12}\s*)+"
+    r"|(?:上一篇|下一篇|相关阅读|相关新闻):[^|\n]{0,30}?(?=\s|\||$)"
+    r"|(?<![\u4e00-\u9fff])(?:来源|责任编辑|编辑|作者|发布时间|发布日期|浏览次数|点击数|阅读次数):\s*[^\s|]{0,20}"
+    r"|[【\[](?:打印本页|关闭窗口|打印|关闭|收藏|字体|字号)[^】\]]{0,12}[】\]]"
+)
+# Taiwan terms -> the mainland terms of the same length (a Traditional page may use either).
+_REGIONAL = {
+    "软体": "软件",
+    "资讯": "信息",
+    "网路": "网络",
+    "数位": "数字",
+    "视讯": "视频",
+    "程式": "程序",
+    "透过": "通过",
+}
+_REGIONAL_RE = re.compile("|".join(_REGIONAL))
+
+
+def unfurnished(text: str) -> str:
+    """`text` with page furniture blanked out by line breaks (offsets are kept; a
+    pattern's gap never crosses a line break)."""
+    return _FURNITURE.sub(lambda m: "\n" * len(m.group(0)), text)
+
+
+def regional(text: str) -> str:
+    """`text` with Taiwan terms read as the mainland terms of the same length."""
+    return _REGIONAL_RE.sub(lambda m: _REGIONAL[m.group(0)], text)

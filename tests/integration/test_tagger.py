@@ -128,9 +128,11 @@ def test_eval_scores_a_small_set_exactly(tmp_path):
         "    split: test\n",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["tag", "--root", str(ROOT), "--eval", str(path), "--errors"])
+    args = ["tag", "--root", str(ROOT), "--eval", str(path), "--errors", "--rules-only"]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    # found: special-work-report (tp), satisfaction-evaluation (fp); summons missed (fn)
+    # the rules alone found special-work-report (tp), satisfaction-evaluation (fp);
+    # summons is missed (fn)
     row = next(line for line in result.output.splitlines() if line.startswith("all"))
     assert row.split()[1:] == ["50.0%", "50.0%", "50.0%", "2", "1", "1", "1"]
     assert "a1: summons | satisfaction-evaluation" in result.output
@@ -167,9 +169,9 @@ def test_the_project_set_keeps_its_tuned_figures(finder):
     sentences = load_sentences(EVAL, frozenset(finder.concepts))
     assert len(sentences) >= 200 and {s.kind for s in sentences} >= {"paraphrase", "near-miss"}
     # Each round at the level its tuning reached: the e-sentences over many passes, the
-    # f-sentences (held out until 2026-12-05) and the g-sentences (until 2026-12-06)
+    # f-sentences (held out until 2026-12-05), the g- and h-sentences (until 2026-12-06)
     # after one pass each.
-    floors = {"e": (0.95, 0.95), "f": (0.85, 0.93), "g": (0.88, 0.85)}
+    floors = {"e": (0.95, 0.95), "f": (0.85, 0.93), "g": (0.88, 0.85), "h": (0.86, 0.93)}
     for first, (precision, recall) in floors.items():
         dev = [s for s in sentences if s.split == "dev" and s.id.startswith(first)]
         assert len(dev) >= 200, first
