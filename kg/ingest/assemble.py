@@ -447,6 +447,18 @@ class Assembler:
             "repeat_of": repeat_of,
             "warnings": warnings,
             "rules": rules,
+            # for the curator: add to mechanisms what holds, propose what is new
+            "suggested": [
+                {
+                    "id": tag.concept,
+                    "rule": tag.rule,
+                    "quote": t.text[tag.start : tag.end],
+                    "start": tag.start,
+                    "end": tag.end,
+                }
+                for tag in tags["suggested"]
+            ],
+            "candidates": [tag.label for tag in tags["candidates"]],
         }
         comments = {k: f"rule: {v}" for k, v in rules.items() if k != "item"}
         comments.update({k: f"fill: {v}" for k, v in fill.items()})

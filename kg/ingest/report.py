@@ -118,6 +118,8 @@ class IngestReport:
                 "category inferred" if case.case.category_inferred else "",
                 f"{len(case.conflicts)} conflict(s)" if case.conflicts else "",
                 f"{len(case.placeholders)} field(s) to fill" if case.placeholders else "",
+                f"{n} learned suggestion(s)" if (n := len(case.meta.get("suggested", []))) else "",
+                f"{n} candidate concept(s)" if (n := len(case.meta.get("candidates", []))) else "",
             ]
             title = case.case.title.quote if case.case.title else ""
             note = ", ".join(f for f in flags if f)
@@ -138,6 +140,21 @@ class IngestReport:
         if self.new_places:
             lines.append("new places: add them to data/places/places.yaml (towns:)")
             lines += [f"  {p.yaml_line()}" for p in self.new_places]
+        suggested = [
+            (case.id, item["id"], item["rule"], item["quote"])
+            for case in self.cases
+            for item in case.meta.get("suggested", [])
+        ]
+        if suggested:
+            lines.append("learned suggestions (not in the drafts; add the mechanisms that hold):")
+            lines += [
+                f"  {cid}: {concept} ({rule}) {quote[:40]}"
+                for cid, concept, rule, quote in suggested
+            ]
+        candidates = [(c.id, phrase) for c in self.cases for phrase in c.meta.get("candidates", [])]
+        if candidates:
+            lines.append("candidate new concepts (practices no concept places):")
+            lines += [f"  {cid}: {phrase}" for cid, phrase in candidates]
         if self.placeholders:
             lines.append(f"fields to fill ({PLACEHOLDER}):")
             lines += [f"  {p}" for p in self.placeholders]

@@ -268,6 +268,8 @@ class Tagger:
             "actors": [],
             "platforms": [],
             "problems": [],
+            "suggested": [],  # the learned layer's: for the curator, not claims
+            "candidates": [],  # frames no concept places (建立…机制): new concepts?
         }
         seen: set[tuple[str, str, int, int]] = set()
 
@@ -282,6 +284,9 @@ class Tagger:
         found = vocab.mechanisms.find(t.match, spans)
         for (lo, hi), mechanisms in zip(spans, found, strict=True):
             for hit in mechanisms:
+                if hit.learned:  # names no words: its whole sentence is the quote
+                    add("suggested", Tag(hit.concept, hit.start, hit.end, hit.rule))
+                    continue
                 a, b = self._quote(t, hit, lo, hi)
                 add("mechanisms", Tag(hit.concept, a, b, hit.rule))
             actors = longest_first(index["actor"].hits(t.match, lo, hi))
@@ -325,6 +330,8 @@ class Tagger:
             for m in _PROBLEM.finditer(t.norm, lo, hi):
                 label = t.text[m.start("label") : m.end("label")].strip()
                 add("problems", Tag("", m.start(), m.end(), "problem-cue:针对", label=label))
+        for c in candidate_concepts(vocab.mechanisms, t.match, spans, found):
+            add("candidates", Tag("", c.start, c.end, "frame:建立…机制", label=c.phrase))
         for kind in out:
             out[kind].sort(key=lambda c: (c.start, c.end, c.concept, c.name))
         return out
@@ -351,12 +358,17 @@ class Candidate:
 
 
 def candidate_concepts(
-    finder: MechanismFinder, text: str, spans: list[tuple[int, int]]
+    finder: MechanismFinder,
+    text: str,
+    spans: list[tuple[int, int]],
+    matches: list[list[Match]] | None = None,
 ) -> list[Candidate]:
     """Frames in `spans` of `text` (the match form of a notice) that overlap no mechanism
-    the finder places, in order; each phrase once."""
+    the finder places, in order; each phrase once. `matches`: `finder.find(text, spans)`
+    if already done."""
+    matches = finder.find(text, spans) if matches is None else matches
     # a learned hit names no words: a frame in its sentence is still proposed
-    found = [m for matches in finder.find(text, spans) for m in matches if not m.learned]
+    found = [m for per_span in matches for m in per_span if not m.learned]
     out: list[Candidate] = []
     seen: set[str] = set()
     for lo, hi in spans:

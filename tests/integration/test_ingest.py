@@ -459,6 +459,29 @@ def test_every_quote_is_the_original_text_at_its_offsets(shared: Path, name: str
         assert set(case.rules) >= {"title", "body"}
 
 
+def test_learned_suggestions_and_candidates_go_to_the_curator_not_into_claims(
+    shared: Path,
+) -> None:
+    """The learned layer's concepts name no words: the draft metadata and the report list
+    them (with their sentence, verbatim at its offsets) for the curator; the record's
+    claims stay the rules'. Frames no concept places are proposed the same way."""
+    name = "d-first-item-street.txt"
+    text = (NOTICES / name).read_bytes().decode("utf-8")
+    report = _dry(name, shared)
+    suggested = [(c, s) for c in report.cases for s in c.meta["suggested"]]
+    assert suggested and any(c.meta["candidates"] for c in report.cases)
+    for case, item in suggested:
+        assert item["rule"].startswith("learned:") and float(item["rule"][8:]) >= 0.5
+        assert text[item["start"] : item["end"]] == item["quote"]
+        assert item["id"] not in {m["id"] for m in case.record["mechanisms"]}
+    for case in report.cases:
+        assert not any(r.startswith("learned:") for r in case.rules.values())
+    summary = report.summary()
+    assert "learned suggestions" in summary and "candidate new concepts" in summary
+    for case, item in suggested:
+        assert f"{case.id}: {item['id']} ({item['rule']})" in summary
+
+
 def test_golden_drafts(project: Path) -> None:
     """The full drafts of shape (d), byte for byte (KG_UPDATE_GOLDEN=1 rewrites them)."""
     report = ingest_notice(NOTICES / "d-first-item-street.txt", root=project)

@@ -147,13 +147,14 @@ def test_a_learned_tag_names_its_score_and_spans_its_sentence(both):
 
 
 def test_held_out_figures_stay_where_they_were_measured(both, sentences):
-    """Measured once on the held-out round (j, 2026-12-06): rules 85.3 / 66.6, with the
-    learned layer 83.9 / 85.6, paraphrase recall 24.1 -> 69.6. A change that loses them
-    fails here (the floors sit a little under the figures)."""
+    """Measured once on the held-out round (k, 2026-12-06): rules 82.3 / 64.4, with the
+    learned layer 81.1 / 86.5, paraphrase recall 22.2 -> 72.6, no family under 77 %. A
+    change that loses them fails here (the floors sit a little under the figures)."""
     with_layer, rules = both
     test = [s for s in sentences if s.split == "test"]
     assert len(test) >= 200
     learned_score, rules_score = evaluate(with_layer, test), evaluate(rules, test)
-    assert learned_score.overall.recall >= 0.83 and learned_score.overall.precision >= 0.81
+    assert learned_score.overall.recall >= 0.84 and learned_score.overall.precision >= 0.79
     assert learned_score.overall.recall >= rules_score.overall.recall + 0.15
-    assert learned_score.by_kind["paraphrase"].recall >= 0.65
+    assert learned_score.by_kind["paraphrase"].recall >= 0.68
+    assert min(score.recall for score in learned_score.by_facet.values()) >= 0.70
