@@ -121,9 +121,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     counties = _counties(division_table())
     vocabulary = Vocabulary(load_vocabulary(args.root / "data" / "vocab"))
-    labels = sorted(
-        label for label in vocabulary.indexes["mechanism"].labels if 3 <= len(label) <= 8
-    )
+    labels = sorted(label for label in vocabulary.mechanisms.by_label if 3 <= len(label) <= 8)
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for i in range(args.notices):

@@ -268,12 +268,14 @@ def tag(
         return
     if not text:
         raise click.UsageError("give a TEXT to tag, or --eval")
-    for concept in sorted(find_in_sentence(finder, text)):
-        c = finder.concepts[concept]
-        click.echo(f"{concept:<40} {c.facet}")
     from kg.ingest.tag import candidate_concepts
     from kg.ingest.text import match_form, to_simplified
 
     normal = match_form(to_simplified(text))
-    for candidate in candidate_concepts(finder, normal, [(0, len(normal))]):
+    matches = finder.find(normal, [(0, len(normal))])
+    learned = {m.concept: m.rule.replace(":", " ") for m in matches[0] if m.learned}
+    for concept in sorted(find_in_sentence(finder, text)):
+        line = f"{concept:<40} {finder.concepts[concept].facet}"
+        click.echo(f"{line:<54} {learned[concept]}" if concept in learned else line)
+    for candidate in candidate_concepts(finder, normal, [(0, len(normal))], matches):
         click.echo(f"candidate new concept: {candidate.phrase}")

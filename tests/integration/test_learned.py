@@ -158,3 +158,19 @@ def test_held_out_figures_stay_where_they_were_measured(both, sentences):
     assert learned_score.overall.recall >= rules_score.overall.recall + 0.15
     assert learned_score.by_kind["paraphrase"].recall >= 0.68
     assert min(score.recall for score in learned_score.by_facet.values()) >= 0.70
+
+
+def test_kg_tag_marks_what_the_learned_layer_added():
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    text = "代表们给各部门一年来的工作打分，结果当场亮出来。"
+    both = CliRunner().invoke(main, ["tag", "--root", str(ROOT), text])
+    rules = CliRunner().invoke(main, ["tag", "--root", str(ROOT), "--rules-only", text])
+    assert both.exit_code == 0 and rules.exit_code == 0, both.output + rules.output
+    marked = [line.split()[0] for line in both.output.splitlines() if " learned 0." in line]
+    assert marked and "learned" not in rules.output
+    assert {line.split()[0] for line in rules.output.splitlines()} == {
+        line.split()[0] for line in both.output.splitlines() if " learned " not in line
+    }
