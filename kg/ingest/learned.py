@@ -83,15 +83,24 @@ class LearnedModel:
 
     @classmethod
     def load(cls, folder: Path) -> LearnedModel | None:
+        """The model kept in `folder`, or None if it is absent or not whole (it is then
+        fitted again)."""
         try:
             meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
             with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
                 idf, weights, bias = arrays["idf"], arrays["weights"], arrays["bias"]
-        except (OSError, ValueError, KeyError):
+            if meta.get("format") != _FORMAT:
+                return None
+            grams, concepts = dict(meta["grams"]), tuple(meta["concepts"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
-            return None
-        return cls(meta["grams"], idf, weights, bias, tuple(meta["concepts"]))
+        whole = (
+            idf.shape == (len(grams),)
+            and weights.shape == (len(concepts), len(grams))
+            and bias.shape == (len(concepts),)
+            and sorted(grams.values()) == list(range(len(grams)))
+        )
+        return cls(grams, idf, weights, bias, concepts) if whole else None
 
 
 def _grams(text: str) -> list[str]:

@@ -68,6 +68,11 @@ def test_training_is_deterministic_and_the_kept_model_scores_the_same(small, tmp
     assert kept is not None and [kept.scores(t) for t in others] == [
         model.scores(t) for t in others
     ]
+    meta = (tmp_path / "m" / "model.json").read_text(encoding="utf-8")
+    (tmp_path / "m" / "model.json").write_text(meta.replace('"grams": {', '"grams": {"qzxv": 0, '))
+    assert learned.LearnedModel.load(tmp_path / "m") is None  # columns and arrays disagree
+    (tmp_path / "m" / "model.json").write_text("[]")
+    assert learned.LearnedModel.load(tmp_path / "m") is None
     (tmp_path / "m" / "arrays.npz").write_bytes(b"not an archive")
     assert learned.LearnedModel.load(tmp_path / "m") is None  # refitted, not trusted
 
