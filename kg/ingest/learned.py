@@ -171,7 +171,28 @@ def learned_model(
     folder = cache_folder(root) / key.hexdigest()[:32]
     if (kept := LearnedModel.load(folder)) is not None:
         return kept
-    model = train(training, concepts)
-    with contextlib.suppress(OSError):  # a read-only checkout: fitted again next time
-        model.save(folder)
+    with _only_one(folder.with_suffix(".lock")):  # parallel runs fit it once
+        if (kept := LearnedModel.load(folder)) is not None:
+            return kept
+        model = train(training, concepts)
+        with contextlib.suppress(OSError):  # a read-only checkout: fitted again next time
+            model.save(folder)
     return model
+
+
+@contextlib.contextmanager
+def _only_one(lock: Path):
+    """Hold an exclusive lock on `lock` (POSIX); where it cannot be taken, go on without."""
+    try:
+        import fcntl
+
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock, "a+b")  # noqa: SIM115 - closed below, after the lock
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()
