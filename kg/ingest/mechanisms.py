@@ -80,17 +80,19 @@ _PROBLEMS = (
     re.compile(r"(?:解决|防止|避免|杜绝|克服)[^。;,]{0,24}?(?:问题|现象|倾向)"),
 )
 # A practice studied, weighed or only planned, not practised: 学习考察…的经验, 借鉴…做法,
-# 研究是否…, 计划明年探索建立….
+# …的经验介绍，表示将学习借鉴, 研究是否…, 计划明年探索建立….
 _ELSEWHERE = (
     re.compile(r"(?:学习|考察|借鉴|取经|观摩)[^。;!?\n]{0,24}?(?:经验|做法)"),
     re.compile(r"(?:研究|讨论|考虑|论证)(?:是否|能否|要不要)[^。;!?\n]{0,20}"),
+    re.compile(r"(?:经验|做法)[^。;!?\n]{0,12}?(?:学习借鉴|借鉴)"),
     # only planned: 计划明年探索建立…, 拟于下半年推行…
     re.compile(r"(?:计划|拟|准备|打算)(?:于|在)?(?:明年|下一步|下半年|今后|年内)[^。;!?\n]{0,24}"),
 )
 # A sentence whose subject is a body outside the congress and that names no congress
 # actor reports that body's own practice (市场监管局开展联合执法检查, 公司实行绩效挂钩).
 _CONGRESS = re.compile(
-    r"人大|人代会|常委会|主席团|代表|选民|议案|工委|专门委员会|专委|联络站|家站点"
+    r"人大|人代会|常委会|主席团|(?<!员工|职工|学生|家长|党员|股东|企业|行业)代表|选民|议案|工委"
+    r"|专门委员会|专委|联络站|家站点"
 )
 _FOREIGN_SUBJECT = re.compile(
     r"(?:(?:今年|近日|日前|近期|去年|本月|\d+月\d*日?),?)?(?:(?![在和与对向把将的了为及])[\u4e00-\u9fff]){0,8}?"

@@ -152,17 +152,17 @@ def test_a_learned_tag_names_its_score_and_spans_its_sentence(both):
 
 
 def test_held_out_figures_stay_where_they_were_measured(both, sentences):
-    """Measured once on the held-out round (k, 2026-12-06): rules 82.3 / 64.4, with the
-    learned layer 81.1 / 86.5, paraphrase recall 22.2 -> 72.6, no family under 77 %. A
+    """Measured once on the held-out round (l, 2026-12-06): rules 87.7 / 64.4, with the
+    learned layer 86.5 / 90.3, paraphrase recall 30.0 -> 82.5, no family under 84 %. A
     change that loses them fails here (the floors sit a little under the figures)."""
     with_layer, rules = both
     test = [s for s in sentences if s.split == "test"]
     assert len(test) >= 200
     learned_score, rules_score = evaluate(with_layer, test), evaluate(rules, test)
-    assert learned_score.overall.recall >= 0.84 and learned_score.overall.precision >= 0.79
-    assert learned_score.overall.recall >= rules_score.overall.recall + 0.15
-    assert learned_score.by_kind["paraphrase"].recall >= 0.68
-    assert min(score.recall for score in learned_score.by_facet.values()) >= 0.70
+    assert learned_score.overall.recall >= 0.88 and learned_score.overall.precision >= 0.84
+    assert learned_score.overall.recall >= rules_score.overall.recall + 0.2
+    assert learned_score.by_kind["paraphrase"].recall >= 0.78
+    assert min(score.recall for score in learned_score.by_facet.values()) >= 0.80
 
 
 def test_kg_tag_marks_what_the_learned_layer_added():
