@@ -28,7 +28,7 @@ from kg import KnowledgeGraph, write_build  # noqa: E402
 from kg.build.dataset import build, load_inputs  # noqa: E402
 from kg.site.build import write_site  # noqa: E402
 
-from ..conftest import ROOT  # noqa: E402
+from ..conftest import copy_inputs  # noqa: E402
 
 SCRIPT = "<script>window.__pwned=1</script>"
 CLOSE = "</script><script>window.__pwned=2</script><!--"
@@ -71,9 +71,7 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("hostile-site")
-    for part in ("data", "ontology"):
-        shutil.copytree(ROOT / part, root / part)
+    root = copy_inputs(tmp_path_factory.mktemp("hostile-site"))
     case = root / "data" / "cases" / "gd-b3-04.yaml"
     _set_en(case, 0, TITLE)
     _set_en(case, 1, BODY)

@@ -60,14 +60,10 @@ REFUSED = {
 @pytest.fixture(scope="module")
 def shared_root(tmp_path_factory) -> Path:
     """A project refused notices run against (they must not write anything)."""
-    import shutil
 
-    from ..conftest import ROOT
+    from ..conftest import copy_inputs
 
-    root = tmp_path_factory.mktemp("ingest-project")
-    for part in ("data", "ontology"):
-        shutil.copytree(ROOT / part, root / part)
-    return root
+    return copy_inputs(tmp_path_factory.mktemp("ingest-project"))
 
 
 @pytest.mark.parametrize("kind", list(REFUSED))
@@ -156,13 +152,10 @@ def _ids(shape: list) -> list:
 
 @pytest.fixture(scope="module")
 def clean_shape(tmp_path_factory) -> list:
-    import shutil
 
-    from ..conftest import ROOT
+    from ..conftest import copy_inputs
 
-    root = tmp_path_factory.mktemp("clean")
-    for part in ("data", "ontology"):
-        shutil.copytree(ROOT / part, root / part)
+    root = copy_inputs(tmp_path_factory.mktemp("clean"))
     return _shape(_ingest(root, TEXT)[1])
 
 

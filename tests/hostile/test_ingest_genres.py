@@ -9,7 +9,6 @@ the curated record stays byte-identical.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -18,16 +17,14 @@ import pytest
 from kg.core.errors import KgError
 from kg.ingest import accept_drafts, ingest_notice
 
-from ..conftest import ROOT
+from ..conftest import ROOT, copy_inputs
 
 NOTICES = ROOT / "tests" / "fixtures" / "notices"
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    for part in ("data", "ontology"):
-        shutil.copytree(ROOT / part, tmp_path / part)
-    return tmp_path
+    return copy_inputs(tmp_path)
 
 
 def test_a_flood_of_quotes_and_units_is_fast_and_invents_nothing(

@@ -41,7 +41,7 @@ from kg.sources.documents import load_source
 from kg.store.memory import MemoryStore
 from kg.store.oxigraph import OxigraphStore
 
-from ..conftest import ROOT
+from ..conftest import ROOT, copy_inputs
 
 BASE = settings(
     deadline=None,
@@ -286,14 +286,10 @@ STRUCTURED = st.tuples(
 
 @pytest.fixture(scope="module")
 def ingester(tmp_path_factory):
-    import shutil
 
     from kg.ingest import Ingester
 
-    root = tmp_path_factory.mktemp("ingest-root")
-    for part in ("data", "ontology"):
-        shutil.copytree(ROOT / part, root / part)
-    return Ingester(root)
+    return Ingester(copy_inputs(tmp_path_factory.mktemp("ingest-root")))
 
 
 def _ingest_bytes(ingester, data: bytes) -> None:

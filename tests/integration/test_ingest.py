@@ -35,6 +35,8 @@ from kg.records.write import render_case
 from kg.sources.places import Gazetteer
 from kg.sources.vocabulary import load_vocabulary, vocabulary_ids
 
+from ..conftest import copy_inputs
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTICES = ROOT / "tests" / "fixtures" / "notices"
 GOLDEN = NOTICES / "expected"
@@ -42,9 +44,7 @@ SEED_ID = "gd-npc-innovation-cases-batch3-2020"
 
 
 def _copy_project(dst: Path) -> Path:
-    for part in ("data", "ontology"):
-        shutil.copytree(ROOT / part, dst / part)
-    return dst
+    return copy_inputs(dst)
 
 
 @pytest.fixture(scope="module")

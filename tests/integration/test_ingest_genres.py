@@ -9,7 +9,6 @@ against expected, fields right, evidence verbatim at offsets, and idempotence.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from kg.core.yamlstrict import load_yaml
 from kg.ingest import accept_drafts, ingest_notice
 from kg.validate.checks import check_evidence, validate
 
+from ..conftest import copy_inputs
 from .test_ingest import _spans
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,9 +31,7 @@ FIELDS = ("unit", "title", "place", "type", "category", "evidence", "batch")
 
 
 def _copy_project(dst: Path) -> Path:
-    for part in ("data", "ontology"):
-        shutil.copytree(ROOT / part, dst / part)
-    return dst
+    return copy_inputs(dst)
 
 
 @pytest.fixture
