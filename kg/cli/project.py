@@ -254,7 +254,7 @@ def tag(
     kg tag "街道人大工委向党工委专题汇报联络站建设情况"
     kg tag --eval --split test        # precision and recall per facet and kind
     """
-    from kg.ingest.evaluate import evaluate, find_in_sentence, load_sentences, project_finder
+    from kg.ingest.evaluate import evaluate, load_sentences, project_finder
 
     finder = project_finder(root, learned=learned)
     if eval_file is not None:
@@ -272,10 +272,10 @@ def tag(
     from kg.ingest.text import match_form, to_simplified
 
     normal = match_form(to_simplified(text))
-    matches = finder.find(normal, [(0, len(normal))])
-    learned = {m.concept: m.rule.replace(":", " ") for m in matches[0] if m.learned}
-    for concept in sorted(find_in_sentence(finder, text)):
+    matches = finder.find(normal, [(0, len(normal))])  # what find_in_sentence reads
+    scored = {m.concept: m.rule.replace(":", " ") for m in matches[0] if m.learned}
+    for concept in sorted({m.concept for m in matches[0]}):
         line = f"{concept:<40} {finder.concepts[concept].facet}"
-        click.echo(f"{line:<54} {learned[concept]}" if concept in learned else line)
+        click.echo(f"{line:<54} {scored[concept]}" if concept in scored else line)
     for candidate in candidate_concepts(finder, normal, [(0, len(normal))], matches):
         click.echo(f"candidate new concept: {candidate.phrase}")

@@ -4,6 +4,7 @@ data/sources/   immutable source texts and their metadata records
 data/cases/     curated case records        data/drafts/   drafts written by ingest
 data/vocab/     SKOS vocabularies           data/places/   places.yaml
 data/eval/      the tagger's evaluation set
+.kg-cache/      caches keyed by content (cache_dir; $KG_CACHE_DIR moves them)
 ontology/       renda.ttl, shapes.ttl, qc/*.rq
 build/          kg.ttl, kg.trig, views/, figures/, docs/, export/, release/
 """
@@ -16,6 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.core.errors import KgError, Problem, option
+
+CACHE_ENV = "KG_CACHE_DIR"  # where the caches live instead of ROOT/.kg-cache
+
+
+def cache_dir(root: Path | str, name: str) -> Path:
+    """The folder of the cache `name` (validation findings, the tagger's model) for the
+    project at `root`: ROOT/.kg-cache/NAME, or $KG_CACHE_DIR/NAME when that is set.
+    Entries are keyed by content, so projects may share one."""
+    base = os.environ.get(CACHE_ENV, "").strip()
+    return (Path(base) if base else Path(root) / ".kg-cache") / name
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kg.core.layout import cache_dir
 from kg.core.textio import atomic_write_bytes, atomic_write_text
 
 NGRAMS = (1, 4)  # character n-grams: Chinese words need no segmentation here
@@ -141,11 +141,6 @@ def train(sentences: Iterable[tuple[str, frozenset[str]]], concepts: Iterable[st
     )
 
 
-def cache_folder(root: Path) -> Path:
-    base = os.environ.get("KG_CACHE_DIR", "").strip()
-    return (Path(base) if base else root / ".kg-cache") / "tagger"
-
-
 def learned_model(
     root: Path, training: list[tuple[str, frozenset[str]]], concepts: Iterable[str]
 ) -> LearnedModel | None:
@@ -168,7 +163,7 @@ def learned_model(
         json.dumps(sorted(set(concepts))),
     ):
         key.update(part.encode("utf-8") + b"\0")
-    folder = cache_folder(root) / key.hexdigest()[:32]
+    folder = cache_dir(root, "tagger") / key.hexdigest()[:32]
     if (kept := LearnedModel.load(folder)) is not None:
         return kept
     with _only_one(folder.with_suffix(".lock")):  # parallel runs fit it once

@@ -20,23 +20,22 @@ read or written is passed over: validation then runs in full, as without it.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from kg.build import serialize
 from kg.build.cache import code_digest, digest
 from kg.build.dataset import Build
+from kg.core.layout import CACHE_ENV, cache_dir
 from kg.core.textio import atomic_write_text
 
-ENV = "KG_CACHE_DIR"
+ENV = CACHE_ENV
 KEEP = 32
 _FORMAT = 1
 
 
 def folder(root: Path) -> Path:
     """Where the entries of the project at `root` live."""
-    base = os.environ.get(ENV, "").strip()
-    return (Path(base) if base else root / ".kg-cache") / "validate"
+    return cache_dir(root, "validate")
 
 
 def key(result: Build) -> str:
