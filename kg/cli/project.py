@@ -274,8 +274,14 @@ def tag(
     normal = match_form(to_simplified(text))
     matches = finder.find(normal, [(0, len(normal))])  # what find_in_sentence reads
     scored = {m.concept: m.rule.replace(":", " ") for m in matches[0] if m.learned}
-    for concept in sorted({m.concept for m in matches[0]}):
+    doubted = {m.concept: m.doubt for m in matches[0] if m.doubt is not None}
+    for concept in sorted({m.concept for m in matches[0]} - doubted.keys()):
         line = f"{concept:<40} {finder.concepts[concept].facet}"
         click.echo(f"{line:<54} {scored[concept]}" if concept in scored else line)
+    for concept, score in sorted(doubted.items()):
+        click.echo(
+            f"doubted (the rules find it, the learned layer scores it {score:.2f}): ", nl=False
+        )
+        click.echo(concept)
     for candidate in candidate_concepts(finder, normal, [(0, len(normal))], matches):
         click.echo(f"candidate new concept: {candidate.phrase}")

@@ -448,16 +448,8 @@ class Assembler:
             "warnings": warnings,
             "rules": rules,
             # for the curator: add to mechanisms what holds, propose what is new
-            "suggested": [
-                {
-                    "id": tag.concept,
-                    "rule": tag.rule,
-                    "quote": t.text[tag.start : tag.end],
-                    "start": tag.start,
-                    "end": tag.end,
-                }
-                for tag in tags["suggested"]
-            ],
+            "suggested": _learned(t.text, tags["suggested"]),
+            "doubted": _learned(t.text, tags["doubted"]),
             "candidates": [tag.label for tag in tags["candidates"]],
         }
         comments = {k: f"rule: {v}" for k, v in rules.items() if k != "item"}
@@ -465,6 +457,20 @@ class Assembler:
         if inferred is not None:
             comments["category_inferred"] = "rule: no section heading; check the category"
         return DraftCase(record, comments, meta)
+
+
+def _learned(text: str, tags: list[Tag]) -> list[dict[str, Any]]:
+    """The learned layer's opinions of a case: concept, score, quote and its offsets."""
+    return [
+        {
+            "id": t.concept,
+            "rule": t.rule,
+            "quote": text[t.start : t.end],
+            "start": t.start,
+            "end": t.end,
+        }
+        for t in tags
+    ]
 
 
 _INVITED = re.compile(r"邀请[^。;,!?]{0,30}?(?:列席|参加|出席|参与)")

@@ -39,7 +39,10 @@ Deprecated concepts are never found. Two-character labels must not cut through a
 
 A learned layer (`kg.ingest.learned`), when given, adds per sentence the concepts its
 models score at `ADD` or more that the rules found nowhere in the case, except where the
-sentence says a practice is absent, planned or studied elsewhere, or another body's.
+sentence says a practice is absent, planned or studied elsewhere, or another body's; an
+added concept replaces a rule hit of its broader or superseded concept in the sentence.
+It marks a rule hit it scores under `DOUBT` as doubted (`Match.doubt`; not where page
+noise breaks the hit's words), which `concepts_in` leaves out.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import permutations
 from typing import TYPE_CHECKING
@@ -56,6 +59,15 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS
 
 from kg.core.namespaces import MECH, RKG, SCHEME
+from kg.ingest.contexts import (
+    CONGRESS,
+    ELSEWHERE,
+    FOREIGN_SUBJECT,
+    NEGATION,
+    PROBLEMS,
+    SENTENCE_END,
+    UNREAL,
+)
 from kg.ingest.text import match_form, regional, to_simplified, unfurnished
 
 if TYPE_CHECKING:
@@ -69,36 +81,6 @@ NOISE_REACH = 60  # how far from its noise a tolerant hit's characters may lie
 # page's headline may be): the noise that the tolerant matching reads through.
 _NOISE_AMONG_CJK = re.compile(
     r"[\u4e00-\u9fff] ?[A-Za-z]|[A-Za-z] ?[\u4e00-\u9fff]|[\u4e00-\u9fff] [\u4e00-\u9fff]"
-)
-_SENTENCE_END = re.compile(r"[。;!?\n]")
-_NEGATION = re.compile(r"(?:未|没有|尚未|从未|未曾|从没|尚无|缺乏|缺少|不再)[^,;。!?:\n]{0,4}$")
-# A sentence that says a practice is absent: the learned layer, which does not read
-# negation, adds nothing there.
-_UNREAL = re.compile(r"尚未|还没有|从未|未曾|从没|尚无|(?:没有|未)(?:建立|设立|开展|成立|推行)")
-_PROBLEMS = (
-    re.compile(r"针对[^。;]{0,40}?的(?:情况|问题|难题|现象)"),
-    re.compile(r"(?:解决|防止|避免|杜绝|克服)[^。;,]{0,24}?(?:问题|现象|倾向)"),
-)
-# A practice studied, weighed or only planned, not practised: 学习考察…的经验, 借鉴…做法,
-# …的经验介绍，表示将学习借鉴, 研究是否…, 计划明年探索建立….
-_ELSEWHERE = (
-    re.compile(r"(?:学习|考察|借鉴|取经|观摩)[^。;!?\n]{0,24}?(?:经验|做法)"),
-    re.compile(r"(?:研究|讨论|考虑|论证)(?:是否|能否|要不要)[^。;!?\n]{0,20}"),
-    re.compile(r"(?:经验|做法)[^。;!?\n]{0,12}?(?:学习借鉴|借鉴)"),
-    # only planned: 计划明年探索建立…, 拟于下半年推行…
-    re.compile(r"(?:计划|拟|准备|打算)(?:于|在)?(?:明年|下一步|下半年|今后|年内)[^。;!?\n]{0,24}"),
-)
-# A sentence whose subject is a body outside the congress and that names no congress
-# actor reports that body's own practice (市场监管局开展联合执法检查, 公司实行绩效挂钩).
-_CONGRESS = re.compile(
-    r"人大|人代会|常委会|主席团|(?<!员工|职工|学生|家长|党员|股东|企业|行业)代表|选民|议案|工委"
-    r"|专门委员会|专委|联络站|家站点"
-)
-_FOREIGN_SUBJECT = re.compile(
-    r"(?:(?:今年|近日|日前|近期|去年|本月|\d+月\d*日?),?)?(?:(?![在和与对向把将的了为及])[\u4e00-\u9fff]){0,8}?"
-    r"(?:政府|局|县长|区长|市长|镇长|乡长|公司|企业|集团|协会|学会|纪委|监委|纪检组|公安机关"
-    r"|检察院|法院|政协|党校|党支部"
-    r"|学校|医院|银行|村务监督委员会|村委会|居委会|办事处)"
 )
 
 
@@ -125,6 +107,7 @@ class Match:
     rule: str
     label: str = ""  # the label matched (empty for a pattern)
     gaps: tuple[tuple[int, int], ...] = ()  # the text a pattern's gaps skipped
+    doubt: float | None = None  # a rule hit the learned layer scores under `DOUBT`
 
     @property
     def learned(self) -> bool:
@@ -383,17 +366,15 @@ class MechanismFinder:
     @staticmethod
     def _negated(text: str, match: Match, lo: int) -> bool:
         before = text[max(lo, match.start - 8) : match.start]
-        return _NEGATION.search(before) is not None
+        return NEGATION.search(before) is not None
 
     @staticmethod
     def _foreign_sentences(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
-        """The sentences of [lo, hi) about another body's own practice (_FOREIGN_SUBJECT)."""
+        """The sentences of [lo, hi) about another body's own practice (FOREIGN_SUBJECT)."""
         out, start = [], lo
-        for end in [*(m.start() for m in _SENTENCE_END.finditer(text, lo, hi)), hi]:
+        for end in [*(m.start() for m in SENTENCE_END.finditer(text, lo, hi)), hi]:
             sentence = text[start:end]
-            if _CONGRESS.search(sentence) is None and _FOREIGN_SUBJECT.match(
-                sentence.lstrip(" >|")
-            ):
+            if CONGRESS.search(sentence) is None and FOREIGN_SUBJECT.match(sentence.lstrip(" >|")):
                 out.append((start, end))
             start = end + 1
         return out
@@ -460,9 +441,9 @@ class MechanismFinder:
         candidates = self._labels(text, lo, hi) + self._patterns(text, lo, hi)
         if _NOISE_AMONG_CJK.search(text, lo, hi):
             candidates += self._noisy(text, lo, hi)
-        contexts = [m.span() for r in (*_PROBLEMS, *_ELSEWHERE) for m in r.finditer(text, lo, hi)]
+        contexts = [m.span() for r in (*PROBLEMS, *ELSEWHERE) for m in r.finditer(text, lo, hi)]
         negated = [m for m in candidates if self._negated(text, m, lo)]
-        foreign = self._foreign_sentences(text, lo, hi) if candidates else []
+        foreign = self._foreign_sentences(text, lo, hi) if candidates or self.learned else []
         # what a negated hit holds goes with it (询问 in 未开展专题询问); an excluded hit
         # only goes itself (an exclusion speaks of its own concept)
         kept = [
@@ -476,18 +457,22 @@ class MechanismFinder:
         ]
         best = self._longest_per_facet(kept)
         found = [m for m in best if not self._outranked(text, m, best)]
-        return found + self._learned(text, lo, hi, found, foreign)
+        return self._learned(text, lo, hi, found, foreign)
 
     def _learned(
         self, text: str, lo: int, hi: int, found: list[Match], foreign: list[tuple[int, int]]
     ) -> list[Match]:
-        """The learned layer's concepts, sentence by sentence, that the rules did not find
-        there (nor a narrower concept of theirs). Not in a sentence about another body's
-        practice, a negated one or one studied elsewhere or only planned."""
+        """`found` with the learned layer's opinion, sentence by sentence: a rule hit whose
+        concept it scores under `DOUBT` is marked doubted, and concepts it scores at `ADD`
+        or above are added where the rules found neither them nor a narrower concept. It
+        adds nothing to a sentence about another body's practice, a negated one or one
+        studied elsewhere or only planned."""
         if self.learned is None:
-            return []
-        out, start = [], lo
-        for end in [*(m.start() for m in _SENTENCE_END.finditer(text, lo, hi)), hi]:
+            return found
+        from kg.ingest.learned import ADD, DOUBT
+
+        out, start, dropped = list(found), lo, set()
+        for end in [*(m.start() for m in SENTENCE_END.finditer(text, lo, hi)), hi]:
             a, b = start, end
             start = end + 1
             while a < b and text[a].isspace():
@@ -495,14 +480,24 @@ class MechanismFinder:
             if b - a < 4 or any(x <= a and b <= y for x, y in foreign):
                 continue
             sentence = text[a:b]
-            if _UNREAL.search(sentence) or any(r.search(sentence) for r in _ELSEWHERE):
+            scores = self.learned.scores(text[a : min(b + 1, hi)])  # as trained: with its 。
+            here = [i for i, m in enumerate(out) if not m.learned and m.start < b and a < m.end]
+            for i in here:
+                m, score = out[i], scores.get(out[i].concept)
+                noisy = _NOISE_AMONG_CJK.search(text, m.start, m.end)  # n-grams miss its words
+                if not noisy and m.doubt is None and score is not None and score < DOUBT:
+                    out[i] = replace(out[i], doubt=score)
+            if UNREAL.search(sentence) or any(r.search(sentence) for r in ELSEWHERE):
                 continue
-            here = {m.concept for m in found if m.start < b and a < m.end}
-            covered = here | {x for c in here for x in self.concepts[c].ancestors}
-            for concept, score in sorted(self.learned.found(sentence).items()):
-                if concept in self.concepts and concept not in covered:
+            covered = {out[i].concept for i in here}
+            covered |= {x for c in covered for x in self.concepts[c].ancestors}
+            for concept, score in sorted(scores.items()):
+                if score >= ADD and concept in self.concepts and concept not in covered:
                     out.append(Match(a, b, concept, f"learned:{score:.2f}"))
-        return out
+                    # a generic or superseded rule hit goes (站点 → 行业联络站), as for rules
+                    c = self.concepts[concept]
+                    dropped |= {i for i in here if out[i].concept in c.ancestors | c.supersedes}
+        return [m for i, m in enumerate(out) if i not in dropped]
 
     # -- the whole --
     def find(self, text: str, spans: list[tuple[int, int]]) -> list[list[Match]]:
@@ -537,9 +532,10 @@ class MechanismFinder:
         return unfurnished(regional(match_form(to_simplified(text))))
 
     def concepts_in(self, text: str) -> set[str]:
-        """The concepts found anywhere in a short text (one sentence, a title)."""
+        """The concepts found anywhere in a short text (one sentence, a title), less the
+        rule hits the learned layer doubts."""
         normal = match_form(text)
-        return {m.concept for m in self.find(normal, [(0, len(normal))])[0]}
+        return {m.concept for m in self.find(normal, [(0, len(normal))])[0] if m.doubt is None}
 
 
 def _same_sentence(text: str, a: Match, b: Match) -> bool:
@@ -547,7 +543,7 @@ def _same_sentence(text: str, a: Match, b: Match) -> bool:
     if a.overlaps(b):
         return True
     lo, hi = min(a.end, b.end), max(a.start, b.start)
-    return _SENTENCE_END.search(text, lo, hi) is None
+    return SENTENCE_END.search(text, lo, hi) is None
 
 
 def _is_pattern(exclusion: str) -> bool:

@@ -119,6 +119,7 @@ class IngestReport:
                 f"{len(case.conflicts)} conflict(s)" if case.conflicts else "",
                 f"{len(case.placeholders)} field(s) to fill" if case.placeholders else "",
                 f"{n} learned suggestion(s)" if (n := len(case.meta.get("suggested", []))) else "",
+                f"{n} doubted claim(s)" if (n := len(case.meta.get("doubted", []))) else "",
                 f"{n} candidate concept(s)" if (n := len(case.meta.get("candidates", []))) else "",
             ]
             title = case.case.title.quote if case.case.title else ""
@@ -140,17 +141,17 @@ class IngestReport:
         if self.new_places:
             lines.append("new places: add them to data/places/places.yaml (towns:)")
             lines += [f"  {p.yaml_line()}" for p in self.new_places]
-        suggested = [
-            (case.id, item["id"], item["rule"], item["quote"])
-            for case in self.cases
-            for item in case.meta.get("suggested", [])
-        ]
-        if suggested:
-            lines.append("learned suggestions (not in the drafts; add the mechanisms that hold):")
-            lines += [
-                f"  {cid}: {concept} ({rule}) {quote[:40]}"
-                for cid, concept, rule, quote in suggested
-            ]
+        for key, heading in (
+            ("suggested", "learned suggestions (not in the drafts; add the mechanisms that hold):"),
+            ("doubted", "claims the learned layer doubts (in the drafts; check their words):"),
+        ):
+            opinions = [(c.id, item) for c in self.cases for item in c.meta.get(key, [])]
+            if opinions:
+                lines.append(heading)
+                lines += [
+                    f"  {cid}: {item['id']} ({item['rule']}) {item['quote'][:40]}"
+                    for cid, item in opinions
+                ]
         candidates = [(c.id, phrase) for c in self.cases for phrase in c.meta.get("candidates", [])]
         if candidates:
             lines.append("candidate new concepts (practices no concept places):")

@@ -269,6 +269,7 @@ class Tagger:
             "platforms": [],
             "problems": [],
             "suggested": [],  # the learned layer's: for the curator, not claims
+            "doubted": [],  # claims the learned layer doubts: kept, for the curator
             "candidates": [],  # frames no concept places (建立…机制): new concepts?
         }
         seen: set[tuple[str, str, int, int]] = set()
@@ -289,6 +290,8 @@ class Tagger:
                     continue
                 a, b = self._quote(t, hit, lo, hi)
                 add("mechanisms", Tag(hit.concept, a, b, hit.rule))
+                if hit.doubt is not None:  # on notices, the rules are the better judge
+                    add("doubted", Tag(hit.concept, a, b, f"learned:{hit.doubt:.2f}"))
             actors = longest_first(index["actor"].hits(t.match, lo, hi))
             for hit in actors:
                 inside = next(

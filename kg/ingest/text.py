@@ -230,7 +230,7 @@ def compact(text: str) -> str:
 # Page furniture left inside a line (a breadcrumb trail, next/previous links, byline
 # fields, buttons): masked before matching, so 首页>监督工作>执法检查 names no inspection.
 _FURNITURE = re.compile(
-    r"(?:当前位置:\s*)?(?:网站首页|首页)\s*(?:[>›»/]\s*[^\s>›»/|,。]{1,12}\s*)+"
+    r"(?:当前位置:\s*)?(?:网站首页|首页)\s*(?:[>›»/]+\s*[^\s>›»/|,。]{1,12}(?=[\s>›»/|,。]|$)\s*)+"
     r"|(?:上一篇|下一篇|相关阅读|相关新闻):[^|\n]{0,30}?(?=\s|\||$)"
     r"|(?<![\u4e00-\u9fff])(?:来源|责任编辑|编辑|作者|发布时间|发布日期|浏览次数|点击数|阅读次数):\s*[^\s|]{0,20}"
     r"|[【\[](?:打印本页|关闭窗口|打印|关闭|收藏|字体|字号)[^】\]]{0,12}[】\]]"

@@ -480,6 +480,14 @@ def test_learned_suggestions_and_candidates_go_to_the_curator_not_into_claims(
     assert "learned suggestions" in summary and "candidate new concepts" in summary
     for case, item in suggested:
         assert f"{case.id}: {item['id']} ({item['rule']})" in summary
+    # a claim the layer doubts stays a claim (on notices the rules are the better judge)
+    doubted = [(c, d) for c in report.cases for d in c.meta["doubted"]]
+    assert doubted and "claims the learned layer doubts" in summary
+    for case, item in doubted:
+        assert float(item["rule"][8:]) < 0.15 and text[item["start"] : item["end"]] == item["quote"]
+        assert {"id": item["id"], "quote": item["quote"]} in [
+            {"id": m["id"], "quote": m["quote"]} for m in case.record["mechanisms"]
+        ]
 
 
 def test_golden_drafts(project: Path) -> None:
