@@ -152,16 +152,16 @@ def test_a_learned_tag_names_its_score_and_spans_its_sentence(both):
 
 
 def test_held_out_figures_stay_where_they_were_measured(both, sentences):
-    """Measured once on the held-out round (m, 2026-12-07): rules 81.6 / 72.7, with the
-    learned layer 84.2 / 92.3, paraphrase recall 44.5 -> 89.9, no family under 88 %. A
+    """Measured once on the held-out round (n, 2026-12-07): rules 89.3 / 77.1, with the
+    learned layer 89.7 / 91.4, paraphrase recall 50.4 -> 83.5, no family under 87 %. A
     change that loses them fails here (the floors sit a little under the figures)."""
     with_layer, rules = both
     test = [s for s in sentences if s.split == "test"]
     assert len(test) >= 200
     learned_score, rules_score = evaluate(with_layer, test), evaluate(rules, test)
-    assert learned_score.overall.recall >= 0.90 and learned_score.overall.precision >= 0.82
-    assert learned_score.overall.recall >= rules_score.overall.recall + 0.17
-    assert learned_score.by_kind["paraphrase"].recall >= 0.86
+    assert learned_score.overall.recall >= 0.89 and learned_score.overall.precision >= 0.87
+    assert learned_score.overall.recall >= rules_score.overall.recall + 0.12
+    assert learned_score.by_kind["paraphrase"].recall >= 0.80
     assert min(score.recall for score in learned_score.by_facet.values()) >= 0.85
 
 
