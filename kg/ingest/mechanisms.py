@@ -491,6 +491,7 @@ class MechanismFinder:
                 continue
             covered = {out[i].concept for i in here}
             covered |= {x for c in covered for x in self.concepts[c].ancestors}
+            covered |= {x for c in list(covered) for x in self.concepts[c].supersedes}
             for concept, score in sorted(scores.items()):
                 if score >= ADD and concept in self.concepts and concept not in covered:
                     out.append(Match(a, b, concept, f"learned:{score:.2f}"))

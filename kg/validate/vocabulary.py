@@ -40,6 +40,8 @@ class Locator:
         return Problem(file, message, field=f"mech:{slug}", line=line, hint=hint)
 
 
+_REGEX_QUANTIFIER = re.compile(r"\)[?*]|\)\{\d")  # (民)? (x)* (x){2}
+
 def _slug(term: object) -> str:
     return str(term).removeprefix(str(MECH))
 
@@ -114,6 +116,18 @@ def check_vocabulary(graph: Graph, folder: Path) -> list[Problem]:
                 problems.append(
                     where.problem(slug, f"rkg:pattern {str(pattern)!r} does not compile: {exc}")
                 )
+        for kind, name in ((RKG.pattern, "rkg:pattern"), (RKG.exclusion, "rkg:exclusion")):
+            for pattern in graph.objects(concept, kind):
+                if _REGEX_QUANTIFIER.search(str(pattern)):  # read as literal characters
+                    problems.append(
+                        where.problem(
+                            slug,
+                            f"{name} {str(pattern)!r} uses a regular-expression "
+                            "quantifier, which the pattern syntax reads as a literal character",
+                            hint="write an optional part as an alternative with an empty "
+                            "branch: (民|) rather than (民)?",
+                        )
+                    )
     for concept in sorted(deprecated):
         new = next(iter(graph.objects(concept, DCTERMS.isReplacedBy)), None)
         if new is None or new in deprecated or (new, RDF.type, SKOS.Concept) not in graph:

@@ -2,7 +2,8 @@
 
 Each test damages a scratch copy of the project the way a curator might, builds it and
 validates it: a cycle in skos:broader, a concept without its zh label, a surface form
-shared by two concepts of one facet, and a record that still names a deprecated concept.
+shared by two concepts of one facet, a regex quantifier in a pattern, and a record that
+still names a deprecated concept.
 """
 
 from __future__ import annotations
@@ -70,6 +71,20 @@ def test_a_surface_form_shared_within_a_facet_is_refused(project):
     assert any(
         f"mechanisms.ttl:{line}" in e and "执法检查" in e and "law-enforcement-inspection" in e
         for e in errors
+    ), errors
+
+
+def test_a_regex_quantifier_in_a_pattern_is_refused_with_its_line(project):
+    """The pattern syntax has no `?`: (民)? would need a literal question mark."""
+    path = _edit(
+        project,
+        '"民生实事(候选|)项目(进行|开展|)(代表|)票决"',
+        '"民生实事(候选)?项目(进行|开展|)(代表|)票决"',
+    )
+    line = _line_of(path, "mech:livelihood-project-supervision")
+    errors = _errors(project)
+    assert any(
+        f"mechanisms.ttl:{line}" in e and "rkg:exclusion" in e and "(候选)?" in e for e in errors
     ), errors
 
 
