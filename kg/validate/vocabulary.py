@@ -42,6 +42,7 @@ class Locator:
 
 _REGEX_QUANTIFIER = re.compile(r"\)[?*]|\)\{\d")  # (民)? (x)* (x){2}
 
+
 def _slug(term: object) -> str:
     return str(term).removeprefix(str(MECH))
 
