@@ -12,6 +12,7 @@ governance).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -37,6 +38,16 @@ class Sentence:
     gold: frozenset[str]
     kind: str
     split: str
+    note: str = ""
+
+    @property
+    def seed_paraphrase(self) -> bool:
+        """A rewrite of a measure of the seed notice (`note: seed case N`, or
+        `gd-b3-NN measure N` in the earliest rounds): the issue's second bar."""
+        return self.kind == "paraphrase" and bool(_SEED_NOTE.search(self.note))
+
+
+_SEED_NOTE = re.compile(r"seed case \d+|gd-b3-\d+")
 
 
 def load_sentences(path: Path, known: frozenset[str] | None = None) -> list[Sentence]:
@@ -57,9 +68,9 @@ def load_sentences(path: Path, known: frozenset[str] | None = None) -> list[Sent
                 frozenset(gold),
                 s.choice("kind", KINDS),
                 s.choice("split", SPLITS),
+                str(s.get("note", "") or ""),
             )
         )
-        s.get("note", None)
         s.done()
     f.done()
     return out
@@ -130,6 +141,7 @@ class Evaluation:
     overall: Score = field(default_factory=Score)
     by_facet: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
     by_kind: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
+    seed_paraphrases: Score = field(default_factory=Score)
     misses: list[tuple[str, str, list[str], list[str]]] = field(default_factory=list)
 
     def text(self, *, errors: bool = False) -> str:
@@ -148,6 +160,8 @@ class Evaluation:
         lines += [row(k, v) for k, v in sorted(self.by_facet.items())]
         lines.append("by kind:")
         lines += [row(k, self.by_kind[k]) for k in KINDS if k in self.by_kind]
+        if self.seed_paraphrases.tp + self.seed_paraphrases.fn:
+            lines.append(row("seed rewrites", self.seed_paraphrases))
         if errors:
             lines.append("sentences with errors (id: missed | wrong):")
             for sid, text, missed, wrong in self.misses:
@@ -164,6 +178,8 @@ def evaluate(finder: MechanismFinder, sentences: list[Sentence]) -> Evaluation:
         found = find_in_sentence(finder, s.text)
         result.overall.add(found, s.gold)
         result.by_kind[s.kind].add(found, s.gold)
+        if s.seed_paraphrase:
+            result.seed_paraphrases.add(found, s.gold)
         for name in {facet.get(c, "(none)") for c in found | s.gold}:
             result.by_facet[name].add(
                 {c for c in found if facet.get(c) == name},

@@ -170,3 +170,30 @@ def test_ontology_terms_are_bilingual_and_documented(seed):
     header = URIRef(ns.rstrip("#"))
     assert (header, RDF.type, OWL.Ontology) in onto
     assert onto.value(header, OWL.versionInfo) is not None
+
+
+def test_matches_to_eurovoc_are_those_the_docs_list(seed):
+    """Each mapping points to a EuroVoc descriptor IRI, none claims an exact match, the
+    statutory instruments have one, and docs/vocabulary-mapping.md lists exactly these."""
+    import re
+    from pathlib import Path
+
+    vocab = seed.inputs.vocabulary
+    relations = {SKOS.closeMatch, SKOS.broadMatch, SKOS.relatedMatch, SKOS.narrowMatch}
+    found = set()
+    for s, p, o in vocab:
+        if p in relations | {SKOS.exactMatch}:
+            assert p != SKOS.exactMatch, s
+            assert re.fullmatch(r"http://eurovoc\.europa\.eu/\d+", str(o)), o
+            assert s in _live(vocab), s
+            found.add((str(s).rsplit("/", 1)[1], p.fragment, str(o).rsplit("/", 1)[1]))
+    slugs = {c for c, _, _ in found}
+    assert {"inquiry", "interpellation", "special-question-investigation"} <= slugs
+    assert {"budget-review", "final-accounts-review", "normative-document-filing-review"} <= slugs
+    docs = Path(__file__).parents[2] / "docs" / "vocabulary-mapping.md"
+    table = re.findall(
+        r"^\| ([a-z-]+) \| skos:(\w+) \| \[(\d+)\]\(http://eurovoc\.europa\.eu/\3\) \|",
+        docs.read_text(encoding="utf-8"),
+        re.M,
+    )
+    assert set(table) == found and len(table) == len(found)
