@@ -273,15 +273,20 @@ def tag(
 
     normal = match_form(to_simplified(text))
     matches = finder.find(normal, [(0, len(normal))])  # what find_in_sentence reads
-    scored = {m.concept: m.rule.replace(":", " ") for m in matches[0] if m.learned}
-    doubted = {m.concept: m.doubt for m in matches[0] if m.doubt is not None}
-    for concept in sorted({m.concept for m in matches[0]} - doubted.keys()):
+    found = matches[0]
+    counted = {m.concept for m in found if m.counted}  # what the scores count
+    scored = {m.concept: m.rule.replace(":", " ") for m in found if m.learned}
+    for concept in sorted(counted):
         line = f"{concept:<40} {finder.concepts[concept].facet}"
         click.echo(f"{line:<54} {scored[concept]}" if concept in scored else line)
-    for concept, score in sorted(doubted.items()):
-        click.echo(
-            f"doubted (the rules find it, the learned layer scores it {score:.2f}): ", nl=False
-        )
-        click.echo(concept)
+    left_out = {m.concept: m for m in sorted(found, key=str, reverse=True) if not m.counted}
+    for concept, m in sorted(left_out.items()):
+        if concept in counted:
+            continue
+        if m.doubt is not None:
+            why = f"doubted (the rules find it, the learned layer scores it {m.doubt:.2f})"
+        else:
+            why = f"replaced (the learned layer reads {m.replaced_by} there)"
+        click.echo(f"{why}: {concept}")
     for candidate in candidate_concepts(finder, normal, [(0, len(normal))], matches):
         click.echo(f"candidate new concept: {candidate.phrase}")

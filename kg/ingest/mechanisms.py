@@ -8,11 +8,10 @@ is also found
   inside one clause, `……` a longer one inside one sentence that may cross commas, and
   `a & b` a frame whose parts may come in either order (居民…打分, 打分…居民);
 - through page noise: where a mirror page leaves Latin letters among the characters
-  (人大代表lianluo站, 街dao工委) or a headline spaces them out (听 取 和 审 议), a label
-  or the literal parts of a pattern also match
-  with pinyin in place of a character and with letters between characters (`tolerant`);
-- through regional wording: Taiwan terms of a Traditional page are read as the mainland
-  terms of the same length (軟體 → 软件, 資訊 → 信息) before matching;
+  (人大代表lianluo站, 街dao工委) or a headline spaces them out (听 取 和 审 议), a label or
+  a pattern's literal parts match with pinyin for a character or letters between (`tolerant`);
+- through regional wording: a Traditional page's Taiwan terms are read as mainland ones
+  (軟體 → 软件, 資訊 → 信息);
 - once per facet: a hit inside the words of a longer label hit of the same facet is
   dropped (联络站 inside 行业联络站; a label such as 约见、约谈 names the pair), and so is
   a hit inside a longer hit of its own concept; a pattern's hit does not swallow other
@@ -29,8 +28,7 @@ exclusion with `…` or `|` is a pattern: (纪委|监委)…约谈),
 when the clause negates it (未建立…联络站, 还没有开展过专题询问), when it lies in a problem
 the case addresses (针对…“被满意”的问题) or in a practice studied elsewhere (学习考察…暗访
 机制经验); a negated hit takes every hit inside it along (询问 inside a negated 专题询问).
-A hit is also
-dropped when a concept that `rkg:supersedes` its concept is found in the same sentence
+A hit is also dropped when a concept that `rkg:supersedes` its concept is found in the same sentence
 (the report heard is on state assets: state-asset-supervision, not a generic special work
 report), when a narrower concept is found in the same span, and when a narrower concept
 found anywhere in the case has a label containing it (联络站 beside 行业联络站).
@@ -40,9 +38,10 @@ Deprecated concepts are never found. Two-character labels must not cut through a
 A learned layer (`kg.ingest.learned`), when given, adds per sentence the concepts its
 models score at `ADD` or more that the rules found nowhere in the case, except where the
 sentence says a practice is absent, planned or studied elsewhere, or another body's; an
-added concept replaces a rule hit of its broader or superseded concept in the sentence.
-It marks a rule hit it scores under `DOUBT` as doubted (`Match.doubt`; not where page
-noise breaks the hit's words), which `concepts_in` leaves out.
+added concept replaces (`Match.replaced_by`) a rule hit of its broader or superseded
+concept in the sentence. It marks a rule hit it scores under `DOUBT` as doubted
+(`Match.doubt`; not where page noise breaks the hit's words). `concepts_in` counts
+neither; ingest keeps both as claims.
 """
 
 from __future__ import annotations
@@ -108,6 +107,12 @@ class Match:
     label: str = ""  # the label matched (empty for a pattern)
     gaps: tuple[tuple[int, int], ...] = ()  # the text a pattern's gaps skipped
     doubt: float | None = None  # a rule hit the learned layer scores under `DOUBT`
+    replaced_by: str = ""  # a rule hit whose narrower or superseding concept it added
+
+    @property
+    def counted(self) -> bool:
+        """Found, for `concepts_in`, `kg tag` and the scores; ingest keeps every rule hit."""
+        return self.doubt is None and not self.replaced_by
 
     @property
     def learned(self) -> bool:
@@ -471,7 +476,7 @@ class MechanismFinder:
             return found
         from kg.ingest.learned import ADD, DOUBT
 
-        out, start, dropped = list(found), lo, set()
+        out, start = list(found), lo
         for end in [*(m.start() for m in SENTENCE_END.finditer(text, lo, hi)), hi]:
             a, b = start, end
             start = end + 1
@@ -489,16 +494,25 @@ class MechanismFinder:
                     out[i] = replace(out[i], doubt=score)
             if UNREAL.search(sentence) or any(r.search(sentence) for r in ELSEWHERE):
                 continue
-            covered = {out[i].concept for i in here}
+            covered = {out[i].concept for i in here if out[i].doubt is None}
             covered |= {x for c in covered for x in self.concepts[c].ancestors}
             covered |= {x for c in list(covered) for x in self.concepts[c].supersedes}
-            for concept, score in sorted(scores.items()):
-                if score >= ADD and concept in self.concepts and concept not in covered:
-                    out.append(Match(a, b, concept, f"learned:{score:.2f}"))
-                    # a generic or superseded rule hit goes (站点 → 行业联络站), as for rules
-                    c = self.concepts[concept]
-                    dropped |= {i for i in here if out[i].concept in c.ancestors | c.supersedes}
-        return [m for i, m in enumerate(out) if i not in dropped]
+            added = [c for c, p in sorted(scores.items()) if p >= ADD and c in self.concepts]
+            added = [c for c in added if c not in covered]
+            beaten = {x for c in added for x in self._outranks(c)}
+            for concept in added:
+                if concept in beaten:  # the most specific of what it adds
+                    continue
+                out.append(Match(a, b, concept, f"learned:{scores[concept]:.2f}"))
+                # a generic or superseded rule hit is replaced (站点 → 行业联络站), as for rules
+                for i in here:
+                    if out[i].counted and out[i].concept in self._outranks(concept):
+                        out[i] = replace(out[i], replaced_by=concept)
+        return out
+
+    def _outranks(self, concept: str) -> frozenset[str]:
+        """The concepts a hit of `concept` leaves out: its broader and superseded ones."""
+        return self.concepts[concept].ancestors | self.concepts[concept].supersedes
 
     # -- the whole --
     def find(self, text: str, spans: list[tuple[int, int]]) -> list[list[Match]]:
@@ -511,8 +525,9 @@ class MechanismFinder:
         per_span = [self._span(text, lo, hi) for lo, hi in spans]
         every = [m for matches in per_span for m in matches]
         # the learned layer adds what the rules found nowhere in the case, once
-        ruled = {m.concept for m in every if not m.learned}
+        ruled = {m.concept for m in every if not m.learned and m.doubt is None}
         ruled |= {a for c in ruled for a in self.concepts[c].ancestors}
+        counted = [m for m in every if m.counted]
         out = []
         for matches in per_span:
             kept = []
@@ -521,7 +536,7 @@ class MechanismFinder:
                     continue
                 if m.learned:
                     ruled.add(m.concept)
-                if not self._subsumed(m, every):
+                if not self._subsumed(m, counted):
                     kept.append(m)
             out.append(sorted(kept, key=lambda m: (m.start, m.end, m.concept)))
         return out
@@ -534,9 +549,9 @@ class MechanismFinder:
 
     def concepts_in(self, text: str) -> set[str]:
         """The concepts found anywhere in a short text (one sentence, a title), less the
-        rule hits the learned layer doubts."""
+        rule hits the learned layer doubts or replaced."""
         normal = match_form(text)
-        return {m.concept for m in self.find(normal, [(0, len(normal))])[0] if m.doubt is None}
+        return {m.concept for m in self.find(normal, [(0, len(normal))])[0] if m.counted}
 
 
 def _same_sentence(text: str, a: Match, b: Match) -> bool:

@@ -143,7 +143,7 @@ class IngestReport:
             lines += [f"  {p.yaml_line()}" for p in self.new_places]
         for key, heading in (
             ("suggested", "learned suggestions (not in the drafts; add the mechanisms that hold):"),
-            ("doubted", "claims the learned layer doubts (in the drafts; check their words):"),
+            ("doubted", "claims the learned layer doubts (kept: on notices the rules judge best):"),
         ):
             opinions = [(c.id, item) for c in self.cases for item in c.meta.get(key, [])]
             if opinions:

@@ -40,7 +40,9 @@ class Locator:
         return Problem(file, message, field=f"mech:{slug}", line=line, hint=hint)
 
 
-_REGEX_QUANTIFIER = re.compile(r"\)[?*]|\)\{\d")  # (民)? (x)* (x){2}
+# (民)? 人大? (x)* (x)+ (x){2}: the pattern syntax has no quantifier (a literal `+`, as in
+# 1+N, follows no group)
+_REGEX_QUANTIFIER = re.compile(r"[?*]|\)\+|\{\d")
 
 
 def _slug(term: object) -> str:
@@ -119,7 +121,7 @@ def check_vocabulary(graph: Graph, folder: Path) -> list[Problem]:
                 )
         for kind, name in ((RKG.pattern, "rkg:pattern"), (RKG.exclusion, "rkg:exclusion")):
             for pattern in graph.objects(concept, kind):
-                if _REGEX_QUANTIFIER.search(str(pattern)):  # read as literal characters
+                if _REGEX_QUANTIFIER.search(match_form(str(pattern))):  # （民）？ too
                     problems.append(
                         where.problem(
                             slug,

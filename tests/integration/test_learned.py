@@ -219,10 +219,54 @@ def test_kg_tag_names_a_doubted_hit_with_its_score():
     assert not any(line.split()[0] == concept for line in result.output.splitlines())
 
 
+TRADES = "渔港镇按捕捞、养殖、加工三个行当把代表编组，各设一个站点，专门收集本行当的诉求。"
+
+
 def test_a_narrower_learned_concept_replaces_the_generic_rule_hit(both):
     """Most specific concept: the layer reads the trade stations that 站点 only names."""
     with_layer, rules = both
-    text = "渔港镇按捕捞、养殖、加工三个行当把代表编组，各设一个站点，专门收集本行当的诉求。"
-    assert rules.concepts_in(text) == {"liaison-station"}
-    found = with_layer.concepts_in(text)
+    assert rules.concepts_in(TRADES) == {"liaison-station"}
+    found = with_layer.concepts_in(TRADES)
     assert "liaison-station-industry" in found and "liaison-station" not in found
+    (matches,) = with_layer.find(TRADES, [(0, len(TRADES))])
+    replaced = [m for m in matches if m.concept == "liaison-station"]
+    assert replaced and all(m.replaced_by == "liaison-station-industry" for m in replaced)
+
+
+def test_ingest_keeps_the_rule_claims_the_layer_doubts_or_replaces(tmp_path, both):
+    """On notices the rules are the judge: a replaced or doubted hit stays a claim, and
+    the layer's concept is only suggested."""
+    from kg.ingest import Ingester
+    from kg.ingest.text import read_notice
+
+    with_layer, _ = both
+    tagger = Ingester(ROOT).tagger  # the project's vocabulary and learned layer
+    text = TRADES + DOUBTED[1][0]
+    path = tmp_path / "notice.txt"
+    path.write_text(text, encoding="utf-8")
+    t = read_notice(path)
+    found = with_layer.find(t.match, [(0, len(t.match))])[0]
+    assert {m.concept for m in found if not m.counted} == {"liaison-station"}
+    claims = tagger.claims(t, [(0, len(t.match))])
+    assert "liaison-station" in {tag.concept for tag in claims["mechanisms"]}
+    assert "liaison-station-industry" in {tag.concept for tag in claims["suggested"]}
+    assert "liaison-station" in {tag.concept for tag in claims["doubted"]}
+
+
+def test_a_doubted_hit_neither_blocks_nor_hides_the_concept_elsewhere(both):
+    """A concept doubted in one sentence and found in another is found (and kg tag says
+    so), and the layer may still add it where its words are its own."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    with_layer, _ = both
+    doubted = DOUBTED[0][0]
+    plain = "代表联络站每月定期接待选民，收集意见建议。"
+    assert "liaison-station" not in with_layer.concepts_in(doubted)
+    assert "liaison-station" in with_layer.concepts_in(doubted + plain)
+    result = CliRunner().invoke(main, ["tag", "--root", str(ROOT), doubted + plain])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(line.split()[0] == "liaison-station" for line in lines)
+    assert not any(line.endswith(": liaison-station") for line in lines)
