@@ -152,20 +152,20 @@ def test_a_learned_tag_names_its_score_and_spans_its_sentence(both):
 
 
 def test_held_out_figures_stay_where_they_were_measured(both, sentences):
-    """Measured once on the held-out round (o, 2026-12-07): rules 85.4 / 75.4, with the
-    learned layer 92.4 / 92.1, paraphrase recall 51.5 -> 88.1, seed rewrites 97.4 / 91.4,
-    no family under 83 % recall. A change that loses them fails here (the floors sit a
-    little under the figures)."""
+    """Measured on the held-out rounds o and p (2026-12-07; each scored once, p with this
+    code, o before three review fixes): rules 87.1 / 74.9, with the learned layer 92.1 /
+    92.4, paraphrase recall 87.8, seed rewrites 98.6 / 91.2, no family under 89 % recall.
+    A change that loses them fails here (the floors sit a little under the figures)."""
     with_layer, rules = both
     test = [s for s in sentences if s.split == "test"]
-    assert len(test) >= 200
+    assert len(test) >= 400
     learned_score, rules_score = evaluate(with_layer, test), evaluate(rules, test)
     assert learned_score.overall.recall >= 0.90 and learned_score.overall.precision >= 0.90
-    assert learned_score.overall.recall >= rules_score.overall.recall + 0.14
+    assert learned_score.overall.recall >= rules_score.overall.recall + 0.15
     assert learned_score.by_kind["paraphrase"].recall >= 0.85
-    assert min(score.recall for score in learned_score.by_facet.values()) >= 0.80
+    assert min(score.recall for score in learned_score.by_facet.values()) >= 0.85
     seed = learned_score.seed_paraphrases
-    assert seed.tp + seed.fn >= 50 and seed.precision >= 0.93 and seed.recall >= 0.88
+    assert seed.tp + seed.fn >= 100 and seed.precision >= 0.95 and seed.recall >= 0.88
 
 
 def test_kg_tag_marks_what_the_learned_layer_added():
