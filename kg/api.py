@@ -119,14 +119,19 @@ class KnowledgeGraph(QueryGraph):
 
 
 def build_project(
-    root: Path | str = ".", *, check: bool = True, cache: bool = False
+    root: Path | str = ".",
+    *,
+    check: bool = True,
+    cache: bool = False,
+    meanwhile: Callable[[Build], object] | None = None,
 ) -> tuple[Build, Report | None]:
     """Build the dataset from a project's data/ and ontology/; validate it unless `check`
     is False. With `cache`, SHACL and QC findings are reused for a graph validated
-    before (`kg.validate.cache`; the CLI does this). Nothing is written: see `write_build`."""
+    before (`kg.validate.cache`; the CLI does this); `meanwhile(build)` runs while SHACL
+    does. Nothing is written: see `write_build`."""
     from kg.validate.checks import build_project as build_and_validate
 
-    return build_and_validate(Path(root), check=check, cache=cache)
+    return build_and_validate(Path(root), check=check, cache=cache, meanwhile=meanwhile)
 
 
 def build_streamed(root: Path | str = ".") -> StreamedBuild:
@@ -140,7 +145,11 @@ def build_streamed(root: Path | str = ".") -> StreamedBuild:
 
 
 def write_build(
-    result: Build | StreamedBuild, out: Path | str, *, report: bool = True
+    result: Build | StreamedBuild,
+    out: Path | str,
+    *,
+    report: bool = True,
+    files: list[tuple[Path, bytes]] | None = None,
 ) -> list[Path]:
     """Write kg.ttl and kg.trig so that they switch as one (see `kg.build.publish`), then
     the analytic index of the new generation beside them (`kg.query.index`) and the
@@ -150,7 +159,7 @@ def write_build(
     from kg.build.publish import write_build as publish
     from kg.query.index import write_index
 
-    written = publish(result, Path(out))
+    written = publish(result, Path(out), files)  # `files`: rendered ahead, if given
     trig = next((p for p in written if p.name == "kg.trig"), None)
     if trig is not None:
         write_index(trig)
@@ -258,12 +267,17 @@ def run_project(
     key = inputs_key(root, project.inputs())
     graph_digest = manifest.value("graph", "digest")
     if force or graph_digest is None or not manifest.fresh("graph", key):
-        built, report = build_project(root, check=True, cache=True)
+        from kg.build.dataset import output_files
+
+        staged: dict[str, list] = {}  # the files, rendered while SHACL runs in its child
+        built, report = build_project(
+            root, check=True, cache=True, meanwhile=lambda b: staged.update(f=output_files(b, out))
+        )
         result.report = report
         if report is not None and not report.conforms:
             return result
         manifest.forget("graph")
-        written = write_build(built, out, report=False)
+        written = write_build(built, out, report=False, files=staged.get("f"))
         graph_digest = digest(project.trig.read_bytes())
         manifest.record("graph", key, written, digest=graph_digest)
         manifest.write()

@@ -12,7 +12,9 @@ from kg.core.errors import KgError, Problem
 from kg.core.textio import atomic_write_many
 
 
-def write_build(result: Build | StreamedBuild, out: Path) -> list[Path]:
+def write_build(
+    result: Build | StreamedBuild, out: Path, files: list[tuple[Path, bytes]] | None = None
+) -> list[Path]:
     """Write every output file so that they switch as one; on any failure, none changes.
 
     OUT/kg.ttl and OUT/kg.trig are links into the current generation folder (see
@@ -20,7 +22,8 @@ def write_build(result: Build | StreamedBuild, out: Path) -> list[Path]:
     are written as regular files, replaced one after the other (each whole), with a
     warning.
     """
-    files = output_files(result, out)
+    if files is None:  # else rendered ahead (`kg run` does it while SHACL runs)
+        files = output_files(result, out)
     assert all(path.parent == out for path, _ in files)
     try:
         if supports_symlinks(out):

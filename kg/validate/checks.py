@@ -232,11 +232,15 @@ def _description(path: Path) -> str:
     return ""
 
 
-def validate(result: Build, *, cache: bool = False) -> Report:
+def validate(
+    result: Build, *, cache: bool = False, meanwhile: Callable[[Build], object] | None = None
+) -> Report:
     """All checks; the report lists every finding rather than stopping at the first.
 
     With `cache`, SHACL and the QC queries are not run again on a graph they already
-    judged (`kg.validate.cache`); the checks of records and quotes always run."""
+    judged (`kg.validate.cache`); the checks of records and quotes always run.
+    `meanwhile(result)` is called while SHACL runs in its child: work that waits for
+    the verdict anyway (`kg run` renders the output files then)."""
     report = Report()
     pending = _start_graph_findings(result, cache)  # SHACL runs meanwhile, in a child
     report.problems += check_vocabulary(result.inputs.vocabulary, result.inputs.paths.vocab)
@@ -245,6 +249,8 @@ def validate(result: Build, *, cache: bool = False) -> Report:
     for case in result.inputs.cases:
         if case.evidence != "full":
             report.partial[case.evidence] = report.partial.get(case.evidence, 0) + 1
+    if meanwhile is not None:
+        meanwhile(result)
     findings = pending()
     shacl = shacl_problems(result, findings["shacl"])
     report.shacl_results = len(shacl)
@@ -277,9 +283,13 @@ def _start_graph_findings(result: Build, cache: bool) -> Callable[[], dict]:
 
 
 def build_project(
-    root: Path | Project, *, check: bool = True, cache: bool = False
+    root: Path | Project,
+    *,
+    check: bool = True,
+    cache: bool = False,
+    meanwhile: Callable[[Build], object] | None = None,
 ) -> tuple[Build, Report | None]:
     """Build the dataset of a project; validate it unless `check` is False (with the
-    findings cache of `kg.validate.cache` if `cache`)."""
+    findings cache of `kg.validate.cache` if `cache`; `meanwhile` as for `validate`)."""
     result = build(load_inputs(root))
-    return result, validate(result, cache=cache) if check else None
+    return result, validate(result, cache=cache, meanwhile=meanwhile) if check else None
