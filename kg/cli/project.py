@@ -280,10 +280,11 @@ def tag(
     for concept in sorted(counted):
         line = f"{concept:<40} {finder.concepts[concept].facet}"
         click.echo(f"{line:<54} {scored[concept]}" if concept in scored else line)
-    left_out = {m.concept: m for m in sorted(found, key=str, reverse=True) if not m.counted}
+    left_out = {}  # concept -> its first hit, for a concept no hit of which counts
+    for m in sorted(found, key=str):
+        if m.concept not in counted:
+            left_out.setdefault(m.concept, m)
     for concept, m in sorted(left_out.items()):
-        if concept in counted:
-            continue
         if m.doubt is not None:
             why = f"doubted (the rules find it, the learned layer scores it {m.doubt:.2f})"
         else:

@@ -16,11 +16,10 @@ SENTENCE_END = re.compile(r"[。;!?\n]")
 NEGATION = re.compile(
     r"(?:未|没有|尚未|从未|未曾|从没|尚无|缺乏|缺少|不再|暂不|暂未|不具备)[^,;。!?:\n]{0,4}$"
 )
-# A sentence that says a practice is absent: the learned layer, which does not read
-# negation, adds nothing there.
+# A sentence that says a practice is absent or called off: the learned layer, which does
+# not read negation, adds nothing there (nor where `ELSEWHERE` finds a context).
 UNREAL = re.compile(
     r"尚未|还没有|从未|未曾|从没|尚无|暂不|暂未|不具备|(?:没有|未)(?:建立|设立|开展|成立|推行)"
-    r"|(?:原计划|原定)[^。;!?\n]{0,40}?(?:取消|推迟|延期)"
     r"|(?:取消|推迟|延期)了?(?:此次|这次|本次)?(?:活动|会议|询问|视察|调研)"
 )
 PROBLEMS = (

@@ -23,17 +23,16 @@ Page furniture inside a line (首页>监督工作>执法检查, 上一篇:…, �
 masked first. A hit is dropped when its sentence names no congress actor (人大, 常委会,
 代表, 联络站, ...) and begins with another body as its subject (市场监管局开展联合执法检查,
 公司实行绩效挂钩): that body's own practice, not the congress's. It is also dropped
-when an `rkg:exclusion` of its concept overlaps it (视察 in 总书记视察; an
-exclusion with `…` or `|` is a pattern: (纪委|监委)…约谈),
-when the clause negates it (未建立…联络站, 还没有开展过专题询问), when it lies in a problem
-the case addresses (针对…“被满意”的问题) or in a practice studied elsewhere (学习考察…暗访
-机制经验); a negated hit takes every hit inside it along (询问 inside a negated 专题询问).
-A hit is also dropped when a concept that `rkg:supersedes` its concept is found in the same sentence
-(the report heard is on state assets: state-asset-supervision, not a generic special work
-report), when a narrower concept is found in the same span, and when a narrower concept
-found anywhere in the case has a label containing it (联络站 beside 行业联络站).
-Deprecated concepts are never found. Two-character labels must not cut through a word
-(询问 in 咨询问题): jieba segments the clause.
+when an `rkg:exclusion` of its concept overlaps it (视察 in 总书记视察; an exclusion with
+`…` or `|` is a pattern: (纪委|监委)…约谈), when the clause negates it (未建立…联络站,
+还没有开展过专题询问), when it lies in a problem the case addresses (针对…“被满意”的问题) or
+in a context of `kg.ingest.contexts` (学习考察…暗访机制经验); a negated hit takes every hit
+inside it along (询问 inside a negated 专题询问). A hit is also dropped when a concept that
+`rkg:supersedes` its concept is found in the same sentence (the report heard is on state
+assets: state-asset-supervision, not a generic special work report), when a narrower
+concept is found in the same span, and when a narrower concept found anywhere in the case
+has a label containing it (联络站 beside 行业联络站). Deprecated concepts are never found.
+Two-character labels must not cut through a word (询问 in 咨询问题): jieba segments it.
 
 A learned layer (`kg.ingest.learned`), when given, adds per sentence the concepts its
 models score at `ADD` or more that the rules found nowhere in the case, except where the
@@ -505,8 +504,9 @@ class MechanismFinder:
                     continue
                 out.append(Match(a, b, concept, f"learned:{scores[concept]:.2f}"))
                 # a generic or superseded rule hit is replaced (站点 → 行业联络站), as for rules
+                gone = self._outranks(concept)
                 for i in here:
-                    if out[i].counted and out[i].concept in self._outranks(concept):
+                    if out[i].counted and out[i].concept in gone:
                         out[i] = replace(out[i], replaced_by=concept)
         return out
 
