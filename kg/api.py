@@ -49,7 +49,7 @@ class KnowledgeGraph(QueryGraph):
         json): as the build kept it (`kg.analysis.report`), else computed."""
         from kg.analysis.report import kept_report, render
 
-        kept = kept_report(self, fmt, min_cases=min_cases, seed=seed)
+        kept = kept_report(self.index, fmt, min_cases=min_cases, seed=seed)
         if kept is not None:
             return kept
         return render(self.patterns(min_cases=min_cases, seed=seed), fmt)
@@ -240,7 +240,7 @@ def run_project(
     The outputs are byte for byte those of the separate commands (`kg build`, `kg render`,
     `kg figures`, `kg docs`, `kg site`) on a clean OUT.
     """
-    from kg.analysis.report import report_path, write_report
+    from kg.analysis.report import is_current, report_path, write_report
     from kg.build.cache import Manifest, code_digest, digest, fresh_run, inputs_key
     from kg.core.isolate import start_isolated
     from kg.core.layout import Project
@@ -323,10 +323,11 @@ def run_project(
 
         site(kg, target, root=root)
 
-    # The cross-case report of a new graph (or one a killed run left out) is computed in
-    # a child process beside the next steps, and waited for before the run ends.
+    # The cross-case report of a new graph (or one a killed run left out, or one an older
+    # kg computed) is computed in a child process beside the next steps, and waited for
+    # before the run ends.
     finish_report = None
-    if (path := report_path(graph())) is not None and not path.is_file():
+    if (path := report_path(graph())) is not None and not is_current(path):
         finish_report = start_isolated(functools.partial(write_report, graph()), 0, "report")
     writers = {"views": write_views, "figures": write_figures, "docs": write_docs}
     if _has_site():

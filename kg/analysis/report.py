@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from kg.build.cache import source_digest
 from kg.core.textio import atomic_write_bytes
-from kg.query.index import Packed, pack
+from kg.query.kept import Packed, pack
 
 if TYPE_CHECKING:
     from kg.analysis.patterns import Patterns
@@ -59,13 +59,23 @@ def write_report(graph: QueryGraph) -> Path | None:
     return kept
 
 
-def kept_report(graph: QueryGraph, fmt: str, *, min_cases: int, seed: int) -> str | None:
-    """The report as the build kept it, if these are the options it was kept with and
-    this version of kg computed it; else None (compute it)."""
+def kept_report(index: Packed | None, fmt: str, *, min_cases: int, seed: int) -> str | None:
+    """The report kept beside the build's analytic index `index` (`QueryGraph.index`,
+    or `kg.query.kept.KeptIndex.open` where the graph is not loaded), if these are the
+    options it was kept with and this version of kg computed it; else None (compute it)."""
     if {"min_cases": min_cases, "seed": seed} != DEFAULTS or fmt not in FORMATS:
         return None
-    path = report_path(graph)
-    packed = None if path is None else Packed.open(path, MAGIC)
-    if packed is None or packed.meta.get("code") != source_digest():
-        return None
-    return packed.part(fmt).decode("utf-8")
+    path = None if index is None else index.path.with_suffix(".report")
+    packed = None if path is None else _current(path)
+    return None if packed is None else packed.part(fmt).decode("utf-8")
+
+
+def is_current(path: Path) -> bool:
+    """Whether a report is kept at `path` and this version of kg computed it: after an
+    upgrade, `kg run` computes it again even where the graph did not change."""
+    return _current(path) is not None
+
+
+def _current(path: Path) -> Packed | None:
+    packed = Packed.open(path, MAGIC)
+    return packed if packed is not None and packed.meta.get("code") == source_digest() else None

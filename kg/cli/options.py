@@ -60,15 +60,45 @@ class GraphSource:
 
     def load(self):
         from kg.api import KnowledgeGraph
+
+        self.check_stale_beside()
+        return KnowledgeGraph.open(
+            self.store, root=self.root, graph_file=self.graph_file, check_stale=False
+        )
+
+    def copy_kept(self, name: str, params: dict[str, str], fmt: str | None) -> bool:
+        """Copy to standard output what the build kept for `kg query --name NAME` (its
+        analytic index, `kg.query.kept`), without loading the graph or rdflib; False
+        (nothing written) when it kept nothing for these parameters and format."""
+        from kg.query.kept import copy_to
+
+        index = self.kept_index()
+        if index is None or (part := index.kept_part(name, params, fmt)) is None:
+            return False
+        if not copy_to(None, lambda fd: index.copy_part(part, fd)):
+            return False  # standard output is no file (a test's buffer): answered the long way
+        self.check_stale_beside()
+        return True
+
+    def kept_index(self):
+        """The analytic index of the build the graph would be loaded from (a
+        `kg.query.kept.KeptIndex`, read without rdflib), or None where it has none."""
+        from kg.core.layout import Project
+        from kg.query.kept import KeptIndex
+
+        if self.store not in ("auto", "oxigraph"):
+            return None
+        return KeptIndex.open(self.graph_file or Project(self.root).trig)
+
+    def check_stale_beside(self) -> None:
+        """Whether data/ changed since the build that answers was written, checked beside
+        the command and said after its answer (`--store auto` on ROOT's build only)."""
         from kg.core.layout import Project, stale_build
 
         if self.store == "auto" and self.graph_file is None and Project(self.root).trig.is_file():
             # The build is read: whether data/ changed since is a walk of every record
             # (0.34 s at 100k cases), made beside the answer, and said after it.
             CHECKS.append(_Beside(functools.partial(stale_build, self.root)))
-        return KnowledgeGraph.open(
-            self.store, root=self.root, graph_file=self.graph_file, check_stale=False
-        )
 
 
 #: Checks a command leaves for after its answer; the command line runs them before it exits.

@@ -128,19 +128,8 @@ def query(
       kg query my-query.rq --format csv
       kg query 'SELECT ?c ?t WHERE { ?c a rkg:InnovationCase ; dcterms:title ?t }'
     """
-    from kg.query.graph import check_timeout
     from kg.query.library import named_queries, named_query
-    from kg.query.writers import (
-        STREAMED,
-        format_ask,
-        format_table,
-        graph_bytes,
-        results_bytes,
-        stream_index,
-        stream_kept,
-        stream_select,
-    )
-    from kg.store.rows import Table
+    from kg.query.params import check_timeout
 
     if list_queries:
         for q in named_queries().values():
@@ -155,6 +144,8 @@ def query(
             query_file = _query_file(sparql)
         pairs = _parse_params(params)
         timeout = check_timeout(timeout)
+        if name and out_file is None and source.copy_kept(name, pairs, fmt):
+            return  # what the build kept for this query, copied before anything heavy loads
         kg = source.load()
         # answered from the build's index: no graph to load, no lookup of the parameters
         computed = None
@@ -173,6 +164,18 @@ def query(
             bindings = {k: term_from_param(k, v) for k, v in pairs.items()}
     except ParamError as exc:
         _usage_exit(exc)
+    from kg.query.writers import (
+        STREAMED,
+        format_ask,
+        format_table,
+        graph_bytes,
+        results_bytes,
+        stream_index,
+        stream_kept,
+        stream_select,
+    )
+    from kg.store.rows import Table
+
     if computed is not None:
         if fmt and fmt not in SELECT_FORMATS:
             gives = ", ".join(SELECT_FORMATS)
@@ -261,11 +264,12 @@ def patterns(fmt, min_cases, seed, source, out_file) -> None:
     """The cross-case report: recurring mechanisms, frequent sets, clusters, contrasts."""
     from kg.analysis.report import kept_report, render
 
-    kg = source.load()
-    kept = kept_report(kg, fmt, min_cases=min_cases, seed=seed)
+    kept = kept_report(source.kept_index(), fmt, min_cases=min_cases, seed=seed)
     if kept is not None:  # the build's, which kept it only for a graph with cases
-        emit(kept, out_file)
+        source.check_stale_beside()
+        emit(kept, out_file)  # read before the analysis stage (networkx, numpy) is imported
         return
+    kg = source.load()
     found = kg.patterns(min_cases=min_cases, seed=seed)
     if not found.cases:  # an empty report looks like an answer; it is a wrong source
         union = kg.union_problem() if kg.store.network else None

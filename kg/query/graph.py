@@ -16,9 +16,10 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg.core.errors import KgError, Problem, option
+from kg.core.errors import KgError, Problem
 from kg.core.layout import Project, stale_build
-from kg.query.index import AnalyticIndex, index_path
+from kg.query.index import AnalyticIndex
+from kg.query.kept import index_path
 from kg.query.library import named_query
 from kg.query.resolve import Resolver
 from kg.store.base import DEFAULT_TIMEOUT, Store
@@ -288,18 +289,3 @@ class QueryGraph:
         if prepared.form != "SELECT":
             raise KgError(Problem(f"{name}.rq", "is not a SELECT query"))
         return self.store.values(prepared, timeout=timeout)
-
-
-def check_timeout(timeout: float | None) -> float | None:
-    """A deadline in seconds as given by a caller: None or 0 for none, else finite > 0."""
-    if timeout is None or timeout == 0:
-        return None
-    if not (isinstance(timeout, int | float) and 0 < timeout < 1e9):
-        raise KgError(
-            Problem(
-                option("timeout"),
-                f"{timeout!r} is not a number of seconds",
-                hint="give a positive number of seconds, or 0 for no limit",
-            )
-        )
-    return float(timeout)

@@ -24,21 +24,17 @@ The tests check every indexed answer against SPARQL on both engines.
 
 from __future__ import annotations
 
-import errno
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.core.errors import KgError, Problem
 from kg.core.textio import atomic_write_bytes
+from kg.query.kept import INDEX_MAGIC, KeptIndex, index_path, pack
 from kg.query.library import named_query
 from kg.query.similar import PARTS, CaseClosures, closure_parts
 from kg.store.rows import Table, Values
 from kg.store.sparql import prepare_trusted
 
-INDEX_DIR = ".kg-index"
-_MAGIC = b"renda-kg analytic index 1\n"
 #: Library queries whose answers (with the parameters' defaults) are aggregates or the
 #: tables the report and the networks read.
 INDEXED = (
@@ -65,16 +61,6 @@ INDEXED = (
 #: query needs 45 s to load the graph and 10 s to answer, the copy a fraction of a second.
 #: Other formats of them are answered by the engine.
 KEPT_CSV = ("cases", "claims", "evidence", "timeline")
-
-
-def index_path(trig: Path) -> Path | None:
-    """Where the index of a built kg.trig lives, if `trig` is one (it resolves into a
-    generation folder `OUT/.kg-generations/<digest>/`), else None."""
-    real = Path(os.path.realpath(trig))
-    gen = real.parent
-    if gen.parent.name != ".kg-generations":
-        return None
-    return gen.parent.parent / INDEX_DIR / f"{gen.name}.index"
 
 
 def _tsv_table(tsv: bytes) -> Table:
@@ -118,19 +104,7 @@ def compute_index(store) -> bytes:
     for name in KEPT_CSV:
         tables[f"csv:{name}"] = answer(name, ox.QueryResultsFormat.CSV)
     tables.update(closure_parts(store))
-    return pack(_MAGIC, tables)
-
-
-def pack(magic: bytes, parts: dict[str, bytes], **meta: object) -> bytes:
-    """`magic`, one JSON line (where each part starts and how long it is, and `meta`),
-    then the parts: the file format of the index and of what else a build keeps beside
-    it (`kg.analysis.report`), read back by `Packed`."""
-    head, offset = {}, 0
-    for name, data in parts.items():
-        head[name] = [offset, len(data)]
-        offset += len(data)
-    header = json.dumps({"tables": head, **meta}, sort_keys=True).encode("utf-8") + b"\n"
-    return magic + header + b"".join(parts.values())
+    return pack(INDEX_MAGIC, tables)
 
 
 def write_index(trig: Path) -> Path | None:
@@ -150,60 +124,11 @@ def write_index(trig: Path) -> Path | None:
 
 
 @dataclass
-class Packed:
-    """A file written by `pack`; each part is read from the file when asked."""
-
-    path: Path
-    base: int  # where the parts start
-    tables: dict[str, tuple[int, int]]
-    meta: dict
-
-    @classmethod
-    def open(cls, path: Path, magic: bytes):
-        """The file at `path`, or None if there is none or it is not whole."""
-        try:
-            with open(path, "rb") as handle:
-                found = handle.read(len(magic))
-                header = handle.readline(1 << 20)
-                base = handle.tell()
-        except OSError:
-            return None
-        if found != magic or not header.endswith(b"\n"):
-            return None
-        try:
-            meta = json.loads(header)
-            tables = {name: (int(a), int(b)) for name, (a, b) in meta.pop("tables").items()}
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return None
-        return cls(path, base, tables, meta)
-
-    def part(self, name: str) -> bytes:
-        start, length = self.tables[name]
-        with open(self.path, "rb") as handle:
-            handle.seek(self.base + start)
-            data = handle.read(length)
-        if len(data) != length:  # cut short since it was opened: not this build's
-            raise KgError(Problem(str(self.path), "the file kept beside the build is incomplete"))
-        return data
-
-
-@dataclass
-class AnalyticIndex(Packed):
+class AnalyticIndex(KeptIndex):
     """The index of one build (the file holds every table: 15 MB at 10k cases, most of it
     the case tables)."""
 
     _closures: CaseClosures | None = field(default=None, repr=False, compare=False)
-
-    @classmethod
-    def open(cls, trig: Path) -> AnalyticIndex | None:  # type: ignore[override]
-        """The index of the build `trig` belongs to, or None (none, or unreadable)."""
-        path = index_path(trig)
-        return None if path is None else super().open(path, _MAGIC)
-
-    def has(self, name: str, params: dict[str, str] | None = None) -> bool:
-        """Whether the index holds this query's answer for `params` (strings, as given
-        on the command line): only the defaults' answer is kept."""
-        return name in self.tables and _defaults(name, params)
 
     def compute(self, name: str, params: dict[str, str], *, csv: bool = False, text: bool = False):
         """The answer of a library query the index computes from a kept table, for any
@@ -222,37 +147,6 @@ class AnalyticIndex(Packed):
         if csv:
             return self._closures.similar_csv(case)
         return self._closures.similar_text(case) if text else self._closures.similar(case)
-
-    def has_csv(self, name: str, params: dict[str, str] | None = None) -> bool:
-        """Whether the index keeps this long table as CSV (`KEPT_CSV`) for `params`."""
-        return f"csv:{name}" in self.tables and _defaults(name, params)
-
-    def has_text(self, name: str, params: dict[str, str] | None = None) -> bool:
-        """Whether the index keeps the text table of this aggregate for `params`."""
-        return f"text:{name}" in self.tables and _defaults(name, params)
-
-    def copy_part(self, part: str, fd: int) -> None:
-        """Copy a kept part (`csv:NAME`, `text:NAME`) to a file descriptor, file to file
-        in the kernel."""
-        start, length = self.tables[part]
-        offset, end = self.base + start, self.base + start + length
-        with open(self.path, "rb") as handle:
-            try:
-                while offset < end and (
-                    sent := os.sendfile(fd, handle.fileno(), offset, end - offset)
-                ):
-                    offset += sent
-            except OSError as exc:  # a descriptor sendfile cannot write to: copy through here
-                if exc.errno not in (errno.EINVAL, errno.ENOSYS):
-                    raise
-                handle.seek(offset)
-                while offset < end and (chunk := handle.read(min(1 << 20, end - offset))):
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                    offset += len(chunk)
-        if offset != end:  # cut short since it was opened: not this build's
-            raise KgError(Problem(str(self.path), "the file kept beside the build is incomplete"))
 
     def solutions(self, name: str):
         import pyoxigraph as ox
@@ -275,9 +169,3 @@ class AnalyticIndex(Packed):
 
         with os.fdopen(os.dup(fd), "wb", buffering=1 << 16) as out:
             self.solutions(name).serialize(out, format=getattr(ox.QueryResultsFormat, fmt))
-
-
-def _defaults(name: str, params: dict[str, str] | None) -> bool:
-    """Whether `params` (strings, as on the command line) are the query's defaults."""
-    defaults = {p.name: p.default for p in named_query(name).params}
-    return all(k in defaults and str(v) == defaults[k] for k, v in (params or {}).items())

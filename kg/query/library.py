@@ -22,15 +22,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
-
-from rdflib.term import Node
+from typing import TYPE_CHECKING
 
 from kg.core.errors import KgError, Problem, option
 from kg.core.fields import suggest
 from kg.query.params import ParamError, term_from_param
 
+if TYPE_CHECKING:  # the command line reads the library before it needs rdflib
+    from rdflib.term import Node
+
 #: Looks a parameter value up in the graph: (name, value, prefixes) -> IRI.
-Resolve = Callable[[str, str, list[str]], Node]
+Resolve = Callable[[str, str, list[str]], "Node"]
 
 _PARAM = re.compile(
     r"^(?P<name>[a-z_][a-z0-9_]*) (?P<kind>iri|literal|integer)"

@@ -105,3 +105,18 @@ def term_from_param(name: str, value: str, kind: str = "auto", prefix: str = "")
             )
         return Literal(value)
     return check_iri(name, iri)
+
+
+def check_timeout(timeout: float | None) -> float | None:
+    """A deadline in seconds as given by a caller: None or 0 for none, else finite > 0."""
+    if timeout is None or timeout == 0:
+        return None
+    if not (isinstance(timeout, int | float) and 0 < timeout < 1e9):
+        raise KgError(
+            Problem(
+                option("timeout"),
+                f"{timeout!r} is not a number of seconds",
+                hint="give a positive number of seconds, or 0 for no limit",
+            )
+        )
+    return float(timeout)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TextIO
 
 from kg.core.errors import KgError, Problem, option
-from kg.query.graph import QueryGraph, check_timeout
+from kg.query.graph import QueryGraph
+from kg.query.params import check_timeout
 from kg.serve.execute import DEFAULT_MAX_ROWS
 from kg.serve.http import Handler
 from kg.serve.server import (

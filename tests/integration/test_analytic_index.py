@@ -20,7 +20,8 @@ from kg.analysis.report import FORMATS, MAGIC, kept_report, render
 from kg.api import KnowledgeGraph
 from kg.build.cache import source_digest
 from kg.cli import main
-from kg.query.index import INDEX_DIR, INDEXED, KEPT_CSV, AnalyticIndex, index_path, pack
+from kg.query.index import INDEXED, KEPT_CSV, AnalyticIndex
+from kg.query.kept import INDEX_DIR, index_path, pack
 from kg.query.similar import PARTS, CaseClosures, kept_parts
 from kg.query.writers import format_table, results_bytes, stream_select
 from kg.store.lazy import LazyStore
@@ -128,7 +129,7 @@ def test_a_new_build_replaces_the_index(project, tmp_path):
 def test_kg_patterns_prints_the_kept_report_which_is_the_computed_one(build, fmt):
     trig = build / "kg.trig"
     graph = KnowledgeGraph.open("auto", graph_file=trig)
-    assert kept_report(graph, fmt, min_cases=2, seed=42) is not None
+    assert kept_report(graph.index, fmt, min_cases=2, seed=42) is not None
     printed = CliRunner().invoke(main, ["patterns", "--graph", str(trig), "--format", fmt])
     assert printed.exit_code == 0, printed.output
     fresh = KnowledgeGraph(MemoryStore.from_file(trig)).patterns()  # rdflib, no index

@@ -105,6 +105,22 @@ def _kg(*args: str) -> bytes:
     return done.stdout
 
 
+def test_a_kept_answer_is_printed_before_rdflib_is_imported(seed_trig):
+    """`kg query --name` copies what the build's index keeps (`kg.query.kept`) before it
+    imports the query stage: the bytes rdflib's own evaluation prints, without rdflib."""
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('rdflib' in sys.modules, file=sys.stderr))\n"
+        "from kg.cli import main\n"
+        f"main(['query', '--name', 'mechanism-frequency', '--graph', {str(seed_trig)!r}])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
+    assert (done.returncode, done.stderr) == (0, b"False\n")
+    args = ("query", "--name", "mechanism-frequency", "--graph", str(seed_trig))
+    assert done.stdout == _kg(*args, "--store", "memory")
+    assert done.stdout.count(b"\nmech:") >= 20
+
+
 @pytest.mark.parametrize("name", ["mechanism-frequency", "claims", "cases-with-mechanism"])
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "json"])
 def test_streamed_answers_are_the_engine_writers_bytes(seed_trig, oxigraph, name, fmt):

@@ -17,10 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 from kg import KnowledgeGraph
+from kg.analysis.report import MAGIC, is_current
 from kg.api import run_project
-from kg.build.cache import MANIFEST, Manifest
+from kg.build.cache import MANIFEST, Manifest, source_digest
 from kg.cli import main
 from kg.outputs.figures import write_figures
+from kg.query.kept import Packed, pack
 
 from ..conftest import copy_inputs, made_once
 
@@ -149,10 +151,17 @@ def test_an_edited_output_is_replaced(project, first_run, separate):
 
 
 def test_an_unreadable_manifest_rebuilds_rather_than_trusts(project, first_run):
+    """And a report kept by another version of kg (as after an upgrade, where the graph
+    did not change) is computed again, not left for `kg patterns` to recompute each time."""
     (first_run / MANIFEST).write_text("{not json", encoding="utf-8")
     assert Manifest.read(first_run).steps == {}
+    (report,) = (first_run / ".kg-index").glob("*.report")
+    before, kept = report.read_bytes(), Packed.open(report, MAGIC)
+    report.write_bytes(pack(MAGIC, {f: kept.part(f) for f in kept.tables}, code="an older kg"))
     steps = run_project(project, first_run).steps
     assert all(not s.skipped for s in steps)
+    assert Packed.open(report, MAGIC).meta == {"code": source_digest()} and is_current(report)
+    assert report.read_bytes() == before
 
 
 def test_a_copied_run_is_up_to_date(pristine, tmp_path):
