@@ -428,12 +428,18 @@ def _render(fig: Figure, title: str) -> dict[str, bytes]:
     The layout is computed and the crop measured once, at the PNG's resolution, for both
     files: `bbox_inches="tight"` would lay out and draw each file twice (a third of the
     time of a figure)."""
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig.set_dpi(DPI)
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw_without_rendering()
-    fig.set_layout_engine("none")  # keep the constrained layout just computed
+    # Keep the constrained layout just computed, with no engine at all: "none" would leave
+    # a placeholder engine, for which savefig draws the figure once more before each file.
+    with matplotlib.rc_context(
+        {"figure.autolayout": False, "figure.constrained_layout.use": False}
+    ):
+        fig.set_layout_engine(None)
     crop = fig.get_tightbbox(renderer).padded(TIGHT["pad_inches"])
     out = {}
     for fmt, meta, dpi in (
