@@ -34,6 +34,12 @@ from kg.build.dataset import Build, build, load_inputs
 from kg.store.memory import MemoryStore
 from kg.validate import cache as validate_cache
 
+# One BLAS thread per process, set before NumPy loads OpenBLAS (nothing above imports
+# it): the suite already runs a worker per core and more, and OpenBLAS's idle threads spin
+# between small calls. Children (kg commands, notebook kernels) inherit it.
+for _blas in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_blas] = "1"
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_ID = "gd-npc-innovation-cases-batch3-2020"
 

@@ -33,6 +33,10 @@ def test_a_flood_of_quotes_and_units_is_fast_and_invents_nothing(
     line = "“" * 3000 + "东源县人大常委会" * 500 + "”" * 3000 + "入选第三届创新案例。\n"
     path = tmp_path / "flood.txt"
     path.write_text("关于创新案例的新闻\n" + line * 5, encoding="utf-8")
+    # Timed warm: the first ingest of a session may fit the tagger's learned layer first.
+    (tmp_path / "warm.txt").write_text("关于创新案例的新闻\n无案例。\n", encoding="utf-8")
+    with pytest.raises(KgError, match="no innovation cases found"):
+        ingest_notice(tmp_path / "warm.txt", root=project, write=False)
     started = time.perf_counter()
     with pytest.raises(KgError, match="no innovation cases found"):
         ingest_notice(path, root=project, write=False)

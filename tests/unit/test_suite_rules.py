@@ -64,3 +64,13 @@ def test_no_declared_module_is_imported_with_importorskip():
     assert not offenders, "import declared modules normally, so a missing one fails:\n" + "\n".join(
         offenders
     )
+
+
+def test_blas_runs_one_thread_in_the_workers():
+    """conftest.py limits BLAS to one thread before NumPy loads it: with a worker per
+    core, OpenBLAS's spinning threads made the tagger's fit cost 4x its CPU."""
+    import numpy  # noqa: F401 - loads OpenBLAS
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas), blas
