@@ -122,7 +122,7 @@ class Ingester:
     def __init__(self, root: Path):
         self.root = root
         self.project = Project(root)
-        graph = load_vocabulary(self.project.vocab)
+        graph = self.vocabulary_graph = load_vocabulary(self.project.vocab)
         # the rules and the learned layer (tags it adds carry "learned:<score>" as rule)
         self.vocabulary = Vocabulary(graph, project_model(root, load_concepts(graph)))
         gazetteer = Gazetteer(self.project.places)
