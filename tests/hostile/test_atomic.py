@@ -27,9 +27,13 @@ from pathlib import Path
 
 import pytest
 
+import kg.analysis.patterns
 import kg.build.generations
 import kg.build.publish
 import kg.core.textio
+import kg.query.index
+from kg.analysis.patterns import find_patterns
+from kg.query.index import compute_index
 
 from .conftest import FIXTURES, Built, accepted, refused, run, snapshot
 
@@ -50,6 +54,18 @@ def _changed_trig(built: Built) -> Path:
     path = built.root / "changed.trig"
     path.write_text(text.replace('"Innovating', '"Changed, innovating'), encoding="utf-8")
     return path
+
+
+def _once(function):
+    """`function`, called once: later calls (on the same graph) get the first answer."""
+    answers: list = []
+
+    def first(*args, **kwargs):
+        if not answers:
+            answers.append(function(*args, **kwargs))
+        return answers[0]
+
+    return first
 
 
 def _temps(folder: Path) -> list[str]:
@@ -153,14 +169,26 @@ def test_sigkill_at_many_moments_leaves_one_whole_build(built: Built, generation
 # (renames, links, removals) and kills itself (SIGKILL) just before the n-th. Each run
 # starts from its own copy of the same old build/, and the runs stop at the first n the
 # write step outlives. Prints [n, exit status] lines as JSON. The files are rendered
-# once (`_RENDER_ONCE`): what is under test is how they are switched in.
+# once (`_RENDER_ONCE`), and so are the index and the report written after them (by a
+# first build, before the forks): what is under test is how they are switched in.
 _RENDER_ONCE = """
-import kg.build.publish
+import kg.analysis.patterns, kg.build.publish, kg.query.index
 from kg.build.dataset import output_files
 
-def render_once(result):
+def once(function):
+    answers = []
+    def first(*args, **kwargs):
+        if not answers:
+            answers.append(function(*args, **kwargs))
+        return answers[0]
+    return first
+
+def render_once(result, scratch):
     rendered = output_files(result, Path("."))
     kg.build.publish.output_files = lambda _, out: [(out / p.name, b) for p, b in rendered]
+    kg.query.index.compute_index = once(kg.query.index.compute_index)
+    kg.analysis.patterns.find_patterns = once(kg.analysis.patterns.find_patterns)
+    write_build(result, scratch)
 """
 _KILL_AT_EACH_STEP = (
     """
@@ -172,7 +200,7 @@ from kg import build_project, write_build
     + """
 root, old, work = (Path(a) for a in sys.argv[1:4])
 result, _ = build_project(root, check=False)
-render_once(result)
+render_once(result, work / "first")
 changes = {name: getattr(os, name) for name in
            ("symlink", "replace", "rename", "link", "unlink", "rmdir")}
 runs = []
@@ -250,6 +278,11 @@ def test_sigkill_at_each_step_of_the_switch(
     monkeypatch.setattr(
         kg.build.publish, "output_files", lambda _, out: [(out / p.name, b) for p, b in rendered]
     )
+    # The index and the report of the one new graph, computed once for the many next
+    # builds: what is under test is how they are written, and their bytes are checked
+    # against those of `kg build` below.
+    monkeypatch.setattr(kg.query.index, "compute_index", _once(compute_index))
+    monkeypatch.setattr(kg.analysis.patterns, "find_patterns", _once(find_patterns))
     shown = []
     for n, _ in killed:
         out = work / f"step-{n}"
