@@ -50,6 +50,21 @@ def key(result: Build) -> str:
     return digest(*parts)
 
 
+def lint_folder(root: Path) -> Path:
+    """Where the vocabulary lint's entries of the project at `root` live."""
+    return cache_dir(root, "lint")
+
+
+def vocabulary_key(folder: Path) -> str:
+    """The digest of what the vocabulary lint (`kg.validate.vocabulary`) reads: the
+    bytes of each file of the folder, where it is (its problems name files and lines) and
+    the code."""
+    parts: list[str | bytes] = ["vocabulary", str(_FORMAT), code_digest(), str(folder.resolve())]
+    for path in sorted(folder.glob("*.ttl")):
+        parts += [path.name, path.read_bytes()]
+    return digest(*parts)
+
+
 def load(where: Path, entry: str) -> dict | None:
     """The findings kept under `entry`, or None (absent, unreadable, another format)."""
     try:

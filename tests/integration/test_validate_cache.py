@@ -129,3 +129,30 @@ def test_the_cache_keeps_only_the_newest_entries(cache_dir):
     kept = _entries(cache_dir)
     assert len(kept) == validate_cache.KEEP
     assert f"{validate_cache.KEEP + 4:032x}.json" in kept and f"{0:032x}.json" not in kept
+
+
+def test_the_vocabulary_lint_is_kept_by_its_files_bytes(project, cache_dir, monkeypatch):
+    """The lint's problems (file, line, field, hint) come back from the cache while the
+    vocabulary files are the same bytes; an edit is a miss, and so is a moved project."""
+    vocab = project / "data" / "vocab" / "mechanisms.ttl"
+    text = vocab.read_text(encoding="utf-8")
+    label = 'skos:prefLabel "约谈"@zh, "admonitory talk"@en ;'
+    vocab.write_text(text.replace(label, 'skos:prefLabel "admonitory talk"@en ;'), "utf-8")
+    first = _validate(project)
+    assert first[0] == 1 and "mechanisms.ttl:" in first[1] and "admonitory-talk" in first[1]
+
+    def refuse(*_):
+        raise AssertionError("the vocabulary lint ran again on files it had judged")
+
+    real = kg.validate.checks.check_vocabulary
+    monkeypatch.setattr(kg.validate.checks, "check_vocabulary", refuse)
+    assert _validate(project) == first
+    moved = project.parent / "moved"
+    shutil.copytree(project, moved)
+    with pytest.raises(AssertionError, match="ran again"):
+        build_project(moved, cache=True)
+    vocab.write_text(text, "utf-8")
+    with pytest.raises(AssertionError, match="ran again"):
+        build_project(project, cache=True)
+    monkeypatch.setattr(kg.validate.checks, "check_vocabulary", real)
+    assert _validate(project)[0] == 0
