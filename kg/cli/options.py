@@ -73,9 +73,9 @@ class GraphSource:
         from kg.query.kept import copy_to
 
         index = self.kept_index()
-        if index is None or (part := index.kept_part(name, params, fmt)) is None:
+        if index is None or (write := index.writer(name, params, fmt)) is None:
             return False
-        if not copy_to(None, lambda fd: index.copy_part(part, fd)):
+        if not copy_to(None, write):
             return False  # standard output is no file (a test's buffer): answered the long way
         self.check_stale_beside()
         return True

@@ -24,7 +24,6 @@ The tests check every indexed answer against SPARQL on both engines.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,11 +147,6 @@ class AnalyticIndex(KeptIndex):
             return self._closures.similar_csv(case)
         return self._closures.similar_text(case) if text else self._closures.similar(case)
 
-    def solutions(self, name: str):
-        import pyoxigraph as ox
-
-        return ox.parse_query_results(self.part(name), format=ox.QueryResultsFormat.TSV)
-
     def table(self, name: str) -> Table:
         """The answer as a `Table` of the engine's terms (rdflib terms on first use)."""
         return _tsv_table(self.part(name))
@@ -162,10 +156,3 @@ class AnalyticIndex(KeptIndex):
         names = [v.value for v in solutions.variables]
         rows = [tuple(None if t is None else t.value for t in s) for s in solutions]
         return Values(names, rows)
-
-    def write(self, name: str, fmt: str, fd: int) -> None:
-        """Write the answer to a file descriptor in a W3C format (pyoxigraph's name)."""
-        import pyoxigraph as ox
-
-        with os.fdopen(os.dup(fd), "wb", buffering=1 << 16) as out:
-            self.solutions(name).serialize(out, format=getattr(ox.QueryResultsFormat, fmt))

@@ -10,13 +10,17 @@ a seed aggregate is then a file copy (rdflib alone takes 0.1-0.15 s to import).
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.core.errors import KgError, Problem
+from kg.core.formats import RESULTS, get
 
+#: The formats a SELECT is streamed in, row by row, where the store can (Oxigraph).
+STREAMED = ("csv", "tsv", "json")
 INDEX_DIR = ".kg-index"
 INDEX_MAGIC = b"renda-kg analytic index 1\n"
 
@@ -128,14 +132,29 @@ class KeptIndex(Packed):
         """Whether the index keeps the text table of this aggregate for `params`."""
         return f"text:{name}" in self.tables and defaults(name, params)
 
-    def kept_part(self, name: str, params: dict[str, str], fmt: str | None) -> str | None:
-        """The part holding exactly what `kg query --name NAME [--format FMT]` prints for
-        `params`, if the build kept it as bytes: the text table, or a long table's CSV."""
+    def writer(self, name: str, params: dict[str, str], fmt: str | None):
+        """What writes to a file descriptor exactly what `kg query --name NAME [--format
+        FMT]` prints for `params`, from what the build kept: the text table or a long
+        table's CSV as kept, an aggregate in a W3C format by pyoxigraph; else None."""
         if fmt in (None, "table") and self.has_text(name, params):
-            return f"text:{name}"
+            return functools.partial(self.copy_part, f"text:{name}")
         if fmt == "csv" and self.has_csv(name, params):
-            return f"csv:{name}"
+            return functools.partial(self.copy_part, f"csv:{name}")
+        if fmt in STREAMED and self.has(name, params):
+            return functools.partial(self.write, name, get(RESULTS, fmt).oxigraph)
         return None
+
+    def solutions(self, name: str):
+        import pyoxigraph as ox
+
+        return ox.parse_query_results(self.part(name), format=ox.QueryResultsFormat.TSV)
+
+    def write(self, name: str, fmt: str, fd: int) -> None:
+        """Write the answer to a file descriptor in a W3C format (pyoxigraph's name)."""
+        import pyoxigraph as ox
+
+        with os.fdopen(os.dup(fd), "wb", buffering=1 << 16) as out:
+            self.solutions(name).serialize(out, format=getattr(ox.QueryResultsFormat, fmt))
 
 
 def defaults(name: str, params: dict[str, str] | None) -> bool:

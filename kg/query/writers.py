@@ -21,7 +21,7 @@ from rdflib.term import Node
 from kg.core.errors import KgError, Problem
 from kg.core.formats import RDF, RESULTS, XML_ILLEGAL, get
 from kg.core.namespaces import PREFIXES, compact_iri
-from kg.query.kept import copy_to
+from kg.query.kept import STREAMED, copy_to
 from kg.store.rows import Table
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "md", "xml")
@@ -321,10 +321,6 @@ def results_bytes(t: Table, fmt: str) -> bytes:
         check_iris(x for row in t.rows for x in row)
     solutions = ox.parse_query_results(_interchange(t), format=ox.QueryResultsFormat.TSV)
     return solutions.serialize(format=getattr(ox.QueryResultsFormat, get(RESULTS, fmt).oxigraph))
-
-
-#: The formats a SELECT is streamed in, row by row, where the store can (Oxigraph).
-STREAMED = ("csv", "tsv", "json")
 
 
 def stream_select(store, prepared, fmt: str, stream, *, timeout: float | None) -> bool:
