@@ -394,13 +394,15 @@ def test_runaway_query_on_oxigraph(oxigraph):
     error_of(*box["result"], 503)
 
 
-def test_many_clients_at_once(strict):
+def test_many_clients_at_once(server):
+    """Three clients a worker, all answered. On the 5 s server: with the strict one's 1 s,
+    the last in the queue waited past its deadline (503, as designed) on a loaded CI."""
     results = []
 
     def client():
-        results.append(get(strict, "ASK { ?c a rkg:InnovationCase }")[0])
+        results.append(get(server, "ASK { ?c a rkg:InnovationCase }")[0])
 
-    threads = [threading.Thread(target=client) for _ in range(3 * strict.workers)]
+    threads = [threading.Thread(target=client) for _ in range(3 * server.workers)]
     for t in threads:
         t.start()
     for t in threads:
