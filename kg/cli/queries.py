@@ -170,8 +170,6 @@ def query(
         format_table,
         graph_bytes,
         results_bytes,
-        stream_index,
-        stream_kept,
         stream_select,
     )
     from kg.store.rows import Table
@@ -191,19 +189,12 @@ def query(
         else:
             emit(format_table(computed, fmt or "table"), out_file)
         return
+    # What the build kept was copied above where standard output takes it; an aggregate
+    # it kept is read by `kg.named` below (for --out, or a test's buffer): no graph to load.
     prepared = None
-    kept_csv = name and fmt == "csv" and kg.index is not None and kg.index.has_csv(name, pairs)
-    if kept_csv and out_file is None and stream_kept(kg.index, f"csv:{name}"):
-        return  # a long table the build kept as CSV: copied, no graph to load
-    if name and kg.indexed(name, pairs):  # an aggregate the build kept: no graph to load
-        if out_file is None and fmt in STREAMED and stream_index(kg.index, name, fmt):
-            return
-        kept_text = fmt in (None, "table") and kg.index.has_text(name, pairs)
-        if kept_text and out_file is None and stream_kept(kg.index, f"text:{name}"):
-            return
-    elif name:  # the library's own text: no rdflib parse where the engine parses it
+    if name and not kg.indexed(name, pairs):  # the library's own text: no rdflib parse
         prepared = kg.prepare_own(text, bindings, where=where)
-    elif not allow_service:
+    elif not name and not allow_service:
         prepared = kg.prepare(text, params=bindings, where=where)
     if prepared is not None and out_file is None and not allow_service and fmt in STREAMED:
         sys.stdout.flush()

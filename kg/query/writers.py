@@ -21,7 +21,7 @@ from rdflib.term import Node
 from kg.core.errors import KgError, Problem
 from kg.core.formats import RDF, RESULTS, XML_ILLEGAL, get
 from kg.core.namespaces import PREFIXES, compact_iri
-from kg.query.kept import STREAMED, copy_to
+from kg.query.kept import STREAMED
 from kg.store.rows import Table
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "md", "xml")
@@ -340,19 +340,6 @@ def stream_select(store, prepared, fmt: str, stream, *, timeout: float | None) -
     stream.flush()
     write(prepared, get(RESULTS, fmt).oxigraph, fd, timeout=timeout)
     return True
-
-
-def stream_index(index, name: str, fmt: str, stream=None) -> bool:
-    """Write an answer of the analytic index (`kg.query.index`) to `stream` in a W3C
-    format; False (nothing written) if `stream` has no descriptor."""
-    return copy_to(stream, lambda fd: index.write(name, get(RESULTS, fmt).oxigraph, fd))
-
-
-def stream_kept(index, part: str, stream=None) -> bool:
-    """Copy an answer the build kept as its bytes (`csv:NAME`: a long table as this query
-    writes it as CSV, `KEPT_CSV`; `text:NAME`: an aggregate's text table) to `stream`;
-    False (nothing written) if it has no descriptor."""
-    return copy_to(stream, lambda fd: index.copy_part(part, fd))
 
 
 # -- ASK --
