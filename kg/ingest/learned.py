@@ -125,26 +125,22 @@ def train(sentences: Iterable[tuple[str, frozenset[str]]], concepts: Iterable[st
     # makes many small BLAS calls, between which OpenBLAS's idle threads spin; on a busy
     # 2-core machine they cost 4x the CPU and 2.5x the wall time of the fit.
     with threadpool_limits(limits=1, user_api="blas"):
-        return _fit(list(sentences), concepts, TfidfVectorizer, LogisticRegression)
-
-
-def _fit(rows: list, concepts: Iterable[str], vectorizer_class, model_class) -> LearnedModel:
-    """`train`'s fit, with scikit-learn's classes as imported there."""
-    vectorizer = vectorizer_class(
-        analyzer="char", ngram_range=NGRAMS, min_df=MIN_DF, sublinear_tf=True, dtype=np.float64
-    )
-    features = vectorizer.fit_transform([text for text, _ in rows])
-    kept, weights, bias = [], [], []
-    for concept in sorted(set(concepts)):
-        labels = np.array([concept in gold for _, gold in rows], dtype=np.int8)
-        if labels.sum() < MIN_POSITIVES:
-            continue
-        model = model_class(C=C, class_weight="balanced", solver="liblinear", random_state=0).fit(
-            features, labels
+        rows = list(sentences)
+        vectorizer = TfidfVectorizer(
+            analyzer="char", ngram_range=NGRAMS, min_df=MIN_DF, sublinear_tf=True, dtype=np.float64
         )
-        kept.append(concept)
-        weights.append(model.coef_[0])
-        bias.append(model.intercept_[0])
+        features = vectorizer.fit_transform([text for text, _ in rows])
+        kept, weights, bias = [], [], []
+        for concept in sorted(set(concepts)):
+            labels = np.array([concept in gold for _, gold in rows], dtype=np.int8)
+            if labels.sum() < MIN_POSITIVES:
+                continue
+            model = LogisticRegression(
+                C=C, class_weight="balanced", solver="liblinear", random_state=0
+            ).fit(features, labels)
+            kept.append(concept)
+            weights.append(model.coef_[0])
+            bias.append(model.intercept_[0])
     grams = {gram: int(column) for gram, column in sorted(vectorizer.vocabulary_.items())}
     return LearnedModel(
         grams, vectorizer.idf_.copy(), np.array(weights), np.array(bias), tuple(kept)
