@@ -35,7 +35,12 @@ def render(found: Patterns, fmt: str) -> str:
 
 def report_path(graph: QueryGraph) -> Path | None:
     """Where the report of the build behind `graph` is kept, or None if it is no build's."""
-    return None if graph.index is None else graph.index.path.with_suffix(".report")
+    return _beside(graph.index)
+
+
+def _beside(index: Packed | None) -> Path | None:
+    """Where the report kept beside a build's analytic index is, if there is an index."""
+    return None if index is None else index.path.with_suffix(".report")
 
 
 def write_report(graph: QueryGraph) -> Path | None:
@@ -65,7 +70,7 @@ def kept_report(index: Packed | None, fmt: str, *, min_cases: int, seed: int) ->
     options it was kept with and this version of kg computed it; else None (compute it)."""
     if {"min_cases": min_cases, "seed": seed} != DEFAULTS or fmt not in FORMATS:
         return None
-    path = None if index is None else index.path.with_suffix(".report")
+    path = _beside(index)
     packed = None if path is None else _current(path)
     return None if packed is None else packed.part(fmt).decode("utf-8")
 
