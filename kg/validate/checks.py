@@ -271,7 +271,10 @@ def _vocabulary_problems(result: Build, cache: bool) -> list[Problem]:
     entry = validate_cache.vocabulary_key(folder)
     kept = validate_cache.load(where, entry)
     if kept is not None and isinstance(kept.get("vocabulary"), list):
-        return [Problem(**found) for found in kept["vocabulary"]]
+        try:
+            return [Problem(**found) for found in kept["vocabulary"]]
+        except TypeError:  # an entry of another shape: linted again, and kept anew
+            pass
     problems = check_vocabulary(result.inputs.vocabulary, folder)
     validate_cache.save(where, entry, {"vocabulary": [dataclasses.asdict(p) for p in problems]})
     return problems

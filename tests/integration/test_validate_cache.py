@@ -156,3 +156,11 @@ def test_the_vocabulary_lint_is_kept_by_its_files_bytes(project, cache_dir, monk
         build_project(project, cache=True)
     monkeypatch.setattr(kg.validate.checks, "check_vocabulary", real)
     assert _validate(project)[0] == 0
+
+
+def test_a_lint_entry_of_another_shape_is_linted_again(project, cache_dir):
+    first = _validate(project)
+    (entry,) = (cache_dir.parent / "lint").glob("*.json")
+    entry.write_text('{"format": 1, "findings": {"vocabulary": [{"no": "such field"}]}}')
+    assert _validate(project) == first
+    assert "such field" not in entry.read_text(encoding="utf-8")
