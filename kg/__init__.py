@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from kg.api import KnowledgeGraph, build_project, compact_id, write_build, write_site
     from kg.core.errors import KgError, Problem
     from kg.ingest import accept_drafts, ingest_notice
-    from kg.outputs.figures import find_cjk_font as cjk_font
+    from kg.outputs.fonts import find_cjk_font as cjk_font
     from kg.query.library import named_queries
 
 _PUBLIC = {
@@ -43,7 +43,7 @@ _PUBLIC = {
     "accept_drafts": ("kg.ingest", "accept_drafts"),
     "named_queries": ("kg.query.library", "named_queries"),
     "find_patterns": ("kg.analysis.patterns", "find_patterns"),
-    "cjk_font": ("kg.outputs.figures", "find_cjk_font"),
+    "cjk_font": ("kg.outputs.fonts", "find_cjk_font"),
     "KgError": ("kg.core.errors", "KgError"),
     "Problem": ("kg.core.errors", "Problem"),
 }

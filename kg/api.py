@@ -261,103 +261,116 @@ def run_project(
         for name in steps:
             done(StepResult(name, True, time.perf_counter() - started))
         return result
-    manifest = Manifest.read(out)
-    manifest.forget("run")
-    code = code_digest()
-    key = inputs_key(root, project.inputs())
-    graph_digest = manifest.value("graph", "digest")
-    if force or graph_digest is None or not manifest.fresh("graph", key):
-        from kg.build.dataset import output_files
+    drawer = None  # a figure drawer started early (kg.outputs.figures.Drawer), if any
+    try:
+        manifest = Manifest.read(out)
+        manifest.forget("run")
+        code = code_digest()
+        key = inputs_key(root, project.inputs())
+        graph_digest = manifest.value("graph", "digest")
+        if force or graph_digest is None or not manifest.fresh("graph", key):
+            from kg.build.dataset import build, load_inputs, output_files
+            from kg.outputs.figures import Drawer
+            from kg.validate.checks import validate
 
-        staged: dict[str, list] = {}  # the files, rendered while SHACL runs in its child
-        built, report = build_project(
-            root, check=True, cache=True, meanwhile=lambda b: staged.update(f=output_files(b, out))
-        )
-        result.report = report
-        if report is not None and not report.conforms:
-            return result
-        manifest.forget("graph")
-        written = write_build(built, out, report=False, files=staged.get("f"))
-        graph_digest = digest(project.trig.read_bytes())
-        manifest.record("graph", key, written, digest=graph_digest)
+            drawer = Drawer()  # readies matplotlib on the idle core while the graph is built
+            built = build(load_inputs(root))
+            quads = built.sorted_quads()  # once: for the findings' cache key and the files
+            staged: dict[str, list] = {}  # the files, rendered while SHACL runs in its child
+
+            def stage(built) -> None:
+                staged["f"] = output_files(built, out, quads)
+
+            report = validate(built, cache=True, meanwhile=stage, quads=quads)
+            result.report = report
+            if not report.conforms:
+                return result
+            manifest.forget("graph")
+            written = write_build(built, out, report=False, files=staged.get("f"))
+            graph_digest = digest(project.trig.read_bytes())
+            manifest.record("graph", key, written, digest=graph_digest)
+            manifest.write()
+            done(StepResult("graph", False, time.perf_counter() - started, written))
+        else:
+            done(StepResult("graph", True, time.perf_counter() - started))
+
+        def graph() -> KnowledgeGraph:  # loaded once, by the first step that needs it
+            if "graph" not in shared:  # Oxigraph: same bytes as rdflib's answers, 10-80x faster
+                trig = project.trig
+                shared["graph"] = KnowledgeGraph.open("oxigraph", root=root, graph_file=trig)
+            return shared["graph"]
+
+        def write_docs(kg: KnowledgeGraph, target: Path) -> None:
+            from kg.outputs.docs import render_docs
+
+            target.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(target / "index.html", render_docs(kg))
+
+        def write_views(kg: KnowledgeGraph, target: Path) -> None:
+            from kg.outputs.render import render_all
+
+            render_all(kg, target)
+
+        @functools.cache
+        def figure_data():  # read once, for the figures' key and their drawing
+            from kg.analysis.networks import load_case_mechanisms
+
+            return load_case_mechanisms(graph())
+
+        def figures_key() -> str:  # what they draw: an edit they do not show redraws nothing
+            from kg.outputs.figures import drawn_inputs
+
+            return digest("figures", code, drawn_inputs(figure_data(), FIGURE_LANG))
+
+        def write_figures(kg: KnowledgeGraph, target: Path):
+            from kg.outputs.figures import start_figures
+
+            # drawn in child processes while the next steps run
+            return start_figures(kg, target, lang=FIGURE_LANG, data=figure_data(), drawer=drawer)
+
+        def write_site(kg: KnowledgeGraph, target: Path) -> None:
+            from kg.site import write_site as site
+
+            site(kg, target, root=root)
+
+        # The cross-case report of a new graph (or one a killed run left out, or one an older
+        # kg computed) is computed in a child process beside the next steps, and waited for
+        # before the run ends.
+        finish_report = None
+        if (path := report_path(graph())) is not None and not is_current(path):
+            finish_report = start_isolated(functools.partial(write_report, graph()), 0, "report")
+        writers = {"views": write_views, "figures": write_figures, "docs": write_docs}
+        if _has_site():
+            writers["site"] = write_site
+        pending: list[tuple] = []
+        for name in RUN_STEPS:
+            if name not in writers:
+                continue
+            started = time.perf_counter()
+            target = out / name
+            key = figures_key() if name == "figures" else digest(name, code, graph_digest)
+            if not force and manifest.fresh(name, key):
+                done(StepResult(name, True, time.perf_counter() - started))
+                continue
+            manifest.forget(name)
+            manifest.write()
+            finish = writers[name](graph(), target)
+            if finish is not None:  # still at work in child processes: finished below
+                pending.append((name, key, target, started, finish))
+                continue
+            manifest.record(name, key, [target])
+            manifest.write()
+            done(StepResult(name, False, time.perf_counter() - started, [target]))
+        for name, key, target, started, finish in pending:
+            finish()
+            manifest.record(name, key, [target])
+            manifest.write()
+            done(StepResult(name, False, time.perf_counter() - started, [target]))
+        if finish_report is not None:
+            finish_report()
+        manifest.finish(inputs_key(root, project.inputs()))
         manifest.write()
-        done(StepResult("graph", False, time.perf_counter() - started, written))
-    else:
-        done(StepResult("graph", True, time.perf_counter() - started))
-
-    def graph() -> KnowledgeGraph:  # loaded once, by the first step that needs it
-        if "graph" not in shared:  # Oxigraph: same bytes as rdflib's answers, 10-80x faster
-            shared["graph"] = KnowledgeGraph.open("oxigraph", root=root, graph_file=project.trig)
-        return shared["graph"]
-
-    def write_docs(kg: KnowledgeGraph, target: Path) -> None:
-        from kg.outputs.docs import render_docs
-
-        target.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(target / "index.html", render_docs(kg))
-
-    def write_views(kg: KnowledgeGraph, target: Path) -> None:
-        from kg.outputs.render import render_all
-
-        render_all(kg, target)
-
-    @functools.cache
-    def figure_data():  # read once, for the figures' key and their drawing
-        from kg.analysis.networks import load_case_mechanisms
-
-        return load_case_mechanisms(graph())
-
-    def figures_key() -> str:  # what they draw: an edit they do not show redraws nothing
-        from kg.outputs.figures import drawn_inputs
-
-        return digest("figures", code, drawn_inputs(figure_data(), FIGURE_LANG))
-
-    def write_figures(kg: KnowledgeGraph, target: Path):
-        from kg.outputs.figures import start_figures
-
-        # drawn in child processes while the next steps run
-        return start_figures(kg, target, lang=FIGURE_LANG, data=figure_data())
-
-    def write_site(kg: KnowledgeGraph, target: Path) -> None:
-        from kg.site import write_site as site
-
-        site(kg, target, root=root)
-
-    # The cross-case report of a new graph (or one a killed run left out, or one an older
-    # kg computed) is computed in a child process beside the next steps, and waited for
-    # before the run ends.
-    finish_report = None
-    if (path := report_path(graph())) is not None and not is_current(path):
-        finish_report = start_isolated(functools.partial(write_report, graph()), 0, "report")
-    writers = {"views": write_views, "figures": write_figures, "docs": write_docs}
-    if _has_site():
-        writers["site"] = write_site
-    pending: list[tuple] = []
-    for name in RUN_STEPS:
-        if name not in writers:
-            continue
-        started = time.perf_counter()
-        target = out / name
-        key = figures_key() if name == "figures" else digest(name, code, graph_digest)
-        if not force and manifest.fresh(name, key):
-            done(StepResult(name, True, time.perf_counter() - started))
-            continue
-        manifest.forget(name)
-        manifest.write()
-        finish = writers[name](graph(), target)
-        if finish is not None:  # still at work in child processes: finished below
-            pending.append((name, key, target, started, finish))
-            continue
-        manifest.record(name, key, [target])
-        manifest.write()
-        done(StepResult(name, False, time.perf_counter() - started, [target]))
-    for name, key, target, started, finish in pending:
-        finish()
-        manifest.record(name, key, [target])
-        manifest.write()
-        done(StepResult(name, False, time.perf_counter() - started, [target]))
-    if finish_report is not None:
-        finish_report()
-    manifest.finish(inputs_key(root, project.inputs()))
-    manifest.write()
-    return result
+        return result
+    finally:
+        if drawer is not None:
+            drawer.close()  # not needed after all: its child ends

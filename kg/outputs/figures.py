@@ -14,6 +14,8 @@ import io
 import json
 import logging
 import math
+import os
+import pickle
 import re
 import unicodedata
 import warnings
@@ -26,24 +28,14 @@ from kg.analysis.networks import CaseMechanisms, load_case_mechanisms
 from kg.core.errors import KgError, Problem, option
 from kg.core.isolate import start_isolated
 from kg.core.textio import atomic_write_many
+from kg.outputs.fonts import bundled_file as _bundled_file
+from kg.outputs.fonts import cjk_font as _cjk_font
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from kg.query.graph import QueryGraph
 
-#: The CJK font shipped by the `mplfonts` package (a dependency): Noto Sans CJK SC.
-BUNDLED_FONT = ("mplfonts", "fonts/NotoSansCJKsc-Regular.otf")
-#: Families tried when the bundled font is missing, in order; the first installed is used.
-CJK_FAMILIES = (
-    "Noto Sans CJK SC",
-    "Noto Serif CJK SC",
-    "Source Han Sans SC",
-    "WenQuanYi Zen Hei",
-    "SimHei",
-    "Microsoft YaHei",
-)
-_CJK_HINTS = ("CJK", "Han ", "Han-", "WenQuanYi")
 LANGS = ("zh", "en")
 _TRAILING = re.compile(r"[\s,;:、，；：]+$")
 DPI = 300
@@ -62,74 +54,6 @@ NO_FONT_WARNING = (
     "no CJK font found: Chinese labels may not render in the PNG figures "
     f"(the SVGs keep text as text, so a browser with CJK fonts shows them); {FONT_HINT}"
 )
-
-
-# -- Fonts --
-
-
-def bundled_font() -> tuple[str, str] | None:
-    """(family, file) of the CJK font shipped by `mplfonts`, registered with matplotlib.
-
-    `addfont` reads the file itself, so neither system fonts nor matplotlib's font cache
-    matter (a font installed after the cache was built stays invisible to matplotlib:
-    MEASUREMENTS.md). Other files of the same family (a system Noto Sans CJK SC Bold) are
-    dropped from matplotlib's list, so every machine draws with the same file (bold text
-    is then drawn in the regular weight: the package ships no bold).
-    """
-    import importlib.util
-
-    from matplotlib import font_manager
-
-    spec = importlib.util.find_spec(BUNDLED_FONT[0])
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(spec.submodule_search_locations[0]) / BUNDLED_FONT[1]
-    if not path.is_file():
-        return None
-    manager = font_manager.fontManager
-    entries = [e for e in manager.ttflist if Path(e.fname) == path]
-    if not entries:
-        manager.addfont(str(path))
-        entries = [e for e in manager.ttflist if Path(e.fname) == path]
-    family = entries[0].name
-    others = [e for e in manager.ttflist if e.name == family and e not in entries]
-    if others or manager.ttflist[: len(entries)] != entries:
-        # A system copy of the family (its Bold, say) would win some look-ups: the figures
-        # would then depend on the machine. The bundled file alone answers for the family.
-        manager.ttflist = entries + [e for e in manager.ttflist if e.name != family]
-        manager._findfont_cached.cache_clear()  # earlier look-ups may have found another file
-    return family, str(path)
-
-
-def _cjk_font() -> tuple[str, str] | None:
-    """(family name, file) of the bundled CJK font, else of the preferred installed one."""
-    bundled = bundled_font()
-    if bundled is not None:
-        return bundled
-    from matplotlib import font_manager
-
-    entries = [f for f in font_manager.fontManager.ttflist if f.style == "normal"]
-    by_name: dict[str, list] = {}
-    for entry in entries:
-        by_name.setdefault(entry.name, []).append(entry)
-    for family in CJK_FAMILIES:
-        if family in by_name:
-            best = min(by_name[family], key=lambda e: (abs(e.weight - 400), str(e.fname)))
-            return family, str(best.fname)
-    # A font not in the list above: any non-monospaced family that names CJK or Han.
-    found = sorted(
-        (abs(e.weight - 400), e.name, str(e.fname))
-        for e in entries
-        if any(h in e.name for h in _CJK_HINTS) and "Mono" not in e.name
-    )
-    return (found[0][1], found[0][2]) if found else None
-
-
-def find_cjk_font() -> str | None:
-    """The path of a font that draws Chinese: Noto Sans CJK SC from the `mplfonts`
-    package, registered with matplotlib; else an installed CJK font; else None."""
-    font = _cjk_font()
-    return font[1] if font else None
 
 
 # -- Counts --
@@ -483,7 +407,9 @@ def drawn_inputs(data: CaseMechanisms, lang: str = "zh") -> str:
     return json.dumps(
         {
             "lang": lang,
-            "font": list(_cjk_font() or ()),
+            # The bundled file names the font without matplotlib: a key that shows the
+            # figures unchanged costs no import.
+            "font": [str(bundled)] if (bundled := _bundled_file()) else list(_cjk_font() or ()),
             "uses": {case: sorted(ms) for case, ms in data.uses.items()},
             "broader": {m: sorted(bs) for m, bs in data.broader.items() if bs},
             "mechanisms": {m: _label(a, lang) for m, a in data.mechanism_attrs.items()},
@@ -495,7 +421,12 @@ def drawn_inputs(data: CaseMechanisms, lang: str = "zh") -> str:
 
 
 def start_figures(
-    kg: QueryGraph, out_dir: Path, *, lang: str = "zh", data: CaseMechanisms | None = None
+    kg: QueryGraph,
+    out_dir: Path,
+    *,
+    lang: str = "zh",
+    data: CaseMechanisms | None = None,
+    drawer: Drawer | None = None,
 ) -> Callable[[], list[Path]]:
     """Check, query and lay out the figures here, start drawing each in a child process,
     and return the function that waits for the drawings and writes the files.
@@ -503,7 +434,8 @@ def start_figures(
     Drawing is CPU-bound (0.9 s a file for the seed): the two figures draw on two cores,
     and `kg run` draws them while it writes the views, the docs and the site. The bytes
     are those of drawing here; what matplotlib logs or warns in a child is said again
-    here, as if it had drawn here. `data`, when given, is `load_case_mechanisms(kg)`.
+    here, as if it had drawn here. `data`, when given, is `load_case_mechanisms(kg)`;
+    `drawer`, when given, is a `Drawer` started earlier, which draws them instead.
     """
     if lang not in LANGS:
         raise KgError(
@@ -518,41 +450,22 @@ def start_figures(
         raise KgError(
             Problem(kg.origin or "graph", "no case uses a mechanism", hint="build the graph first")
         )
-    font = _cjk_font()
-    if font is None and lang == "zh":
+    if _bundled_file() is None and _cjk_font() is None and lang == "zh":
         warnings.warn(NO_FONT_WARNING, stacklevel=2)
+    counts = mechanism_counts(kg, data)
+    if drawer is not None and drawer.running:
+        wait = drawer.draw(data, counts, lang)
+    else:
+        # What each child needs, imported once here before the forks (0.23 s a child).
+        import matplotlib.backends.backend_agg
+        import matplotlib.backends.backend_svg
+        import matplotlib.figure  # noqa: F401
 
-    import matplotlib
-
-    # What each child needs, imported once here before the forks (0.23 s a child).
-    import matplotlib.backends.backend_agg
-    import matplotlib.backends.backend_svg
-    import matplotlib.figure  # noqa: F401
-
-    with matplotlib.rc_context(_rc(font)), warnings.catch_warnings(), _no_bold_notice():
-        # One warning above says it all; don't repeat it for every missing glyph.
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
-        # The matrix draws longest: its child starts first. Each child builds its figure
-        # from plain data (the graph is read here), so the parent goes straight on.
-        figures = {
-            "case-mechanism-matrix": (
-                "Case × mechanism matrix",
-                functools.partial(_matrix_figure, data, lang),
-            ),
-            "mechanism-frequency": (
-                "Mechanism frequency",
-                functools.partial(_frequency_figure, data, mechanism_counts(kg, data), lang),
-            ),
-        }
-        drawings = {
-            name: start_isolated(functools.partial(_draw, make, title), FIGURE_TIMEOUT, "figures")
-            for name, (title, make) in figures.items()
-        }
+        wait = _start_drawings(data, counts, lang)
 
     def finish() -> list[Path]:
         files: list[tuple[Path, bytes]] = []
-        for name, drawing in sorted(drawings.items()):
-            contents, logged, warned = drawing()
+        for name, (contents, logged, warned) in sorted(wait().items()):
             for message in logged:
                 logging.getLogger(_FONT_LOG).warning("%s", message)
             for message, category in warned:
@@ -565,6 +478,94 @@ def start_figures(
         return sorted(path for path, _ in files)
 
     return finish
+
+
+Drawn = dict[str, tuple[dict[str, bytes], list[str], list[tuple]]]  # by figure: _draw's
+
+
+def _start_drawings(
+    data: CaseMechanisms, counts: Counter[str], lang: str, *, here: bool = False
+) -> Callable[[], Drawn]:
+    """Start drawing both figures, each in a child; with `here`, the matrix (the longest)
+    is drawn in this process, while the other draws in its child."""
+    import matplotlib
+
+    with matplotlib.rc_context(_rc(_cjk_font())), warnings.catch_warnings(), _no_bold_notice():
+        # One warning above says it all; don't repeat it for every missing glyph.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+        # The matrix draws longest: its child starts first. Each child builds its figure
+        # from plain data (the graph is read here), so the parent goes straight on.
+        figures = {
+            "case-mechanism-matrix": (
+                "Case × mechanism matrix",
+                functools.partial(_matrix_figure, data, lang),
+            ),
+            "mechanism-frequency": (
+                "Mechanism frequency",
+                functools.partial(_frequency_figure, data, counts, lang),
+            ),
+        }
+        drawings = {
+            name: start_isolated(functools.partial(_draw, make, title), FIGURE_TIMEOUT, "figures")
+            for name, (title, make) in figures.items()
+            if not (here and name == "case-mechanism-matrix")
+        }
+        drawn: Drawn = {}
+        if here:
+            title, make = figures["case-mechanism-matrix"]
+            drawn["case-mechanism-matrix"] = _draw(make, title)
+    return lambda: drawn | {name: drawing() for name, drawing in drawings.items()}
+
+
+class Drawer:
+    """A child forked before the graph is built, which imports matplotlib and registers
+    the font while this process builds (on the core it leaves idle), then draws what
+    `draw` sends it. `kg run` starts one when the graph is to be rebuilt: the figures,
+    the last output to finish, start drawing 0.4 s sooner. `close` ends one not needed.
+    """
+
+    def __init__(self) -> None:
+        read_end, self._send = os.pipe()
+        work = functools.partial(_drawer, read_end, self._send)
+        self._wait = start_isolated(work, 0, "figures")
+        os.close(read_end)
+        self.running = self._wait is not work  # else no process could be forked
+        if not self.running:
+            os.close(self._send)
+
+    def draw(self, data: CaseMechanisms, counts: Counter[str], lang: str) -> Callable[[], Drawn]:
+        self._sent(pickle.dumps((data, counts, lang), pickle.HIGHEST_PROTOCOL))
+        return self._wait
+
+    def close(self) -> None:
+        if self.running:
+            self._sent(b"")
+            self._wait()
+
+    def _sent(self, request: bytes) -> None:
+        self.running = False
+        try:  # a drawer that died is reported by its wait
+            with open(self._send, "wb") as pipe:
+                pipe.write(len(request).to_bytes(8, "big") + request)
+        except OSError:
+            pass
+
+
+def _drawer(requests: int, other_end: int) -> Drawn | None:
+    """In the drawer's child: be ready to draw, then draw the one request, if any."""
+    os.close(other_end)
+    import matplotlib.backends.backend_agg
+    import matplotlib.backends.backend_svg
+    import matplotlib.figure  # noqa: F401
+
+    _cjk_font()  # registered now, before the request
+    with open(requests, "rb") as pipe:
+        size = int.from_bytes(pipe.read(8) or b"\0", "big")
+        request = pipe.read(size) if size else b""
+    if len(request) != size or not size:
+        return None  # nothing to draw, or the parent is gone
+    data, counts, lang = pickle.loads(request)
+    return _start_drawings(data, counts, lang, here=True)()
 
 
 class _Logged(logging.Handler):

@@ -38,11 +38,13 @@ def folder(root: Path) -> Path:
     return cache_dir(root, "validate")
 
 
-def key(result: Build) -> str:
-    """The digest of everything the findings depend on (see the module's docstring)."""
+def key(result: Build, quads: serialize.Quads | None = None) -> str:
+    """The digest of everything the findings depend on (see the module's docstring);
+    `quads`, when given, are `result.sorted_quads()`, computed once by the caller."""
     paths = result.inputs.paths
     parts: list[str | bytes] = ["validate", str(_FORMAT), code_digest()]
-    parts.append(serialize.write_quads(serialize.sorted_quads(result.dataset), "nq"))
+    quads = quads if quads is not None else result.sorted_quads()
+    parts.append(serialize.write_quads(quads, "nq"))
     parts.append(paths.shapes.read_bytes())
     queries = sorted(paths.qc.glob("*.rq")) if paths.qc.is_dir() else []
     for query in queries:

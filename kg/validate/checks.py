@@ -16,6 +16,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from kg.build.dataset import Build, build, load_inputs
+from kg.build.serialize import Quads
 from kg.core.errors import Problem
 from kg.core.isolate import start_isolated
 from kg.core.layout import Project
@@ -23,7 +24,6 @@ from kg.core.namespaces import ACTOR, CAT, MECH, PLACE, PREFIXES, PTYPE, REGION,
 from kg.core.rdfio import parse_turtle
 from kg.core.textio import read_utf8
 from kg.validate import cache as validate_cache
-from kg.validate.vocabulary import check_vocabulary
 
 
 @dataclass
@@ -234,16 +234,22 @@ def _description(path: Path) -> str:
 
 
 def validate(
-    result: Build, *, cache: bool = False, meanwhile: Callable[[Build], object] | None = None
+    result: Build,
+    *,
+    cache: bool = False,
+    meanwhile: Callable[[Build], object] | None = None,
+    quads: Quads | None = None,
 ) -> Report:
     """All checks; the report lists every finding rather than stopping at the first.
 
     With `cache`, SHACL and the QC queries are not run again on a graph they already
     judged (`kg.validate.cache`); the checks of records and quotes always run.
     `meanwhile(result)` is called while SHACL runs in its child: work that waits for
-    the verdict anyway (`kg run` renders the output files then)."""
+    the verdict anyway (`kg run` renders the output files then). `quads`, when given, are
+    `result.sorted_quads()`, which the caller also needs (the cache's key is made of them).
+    """
     report = Report()
-    pending = _start_graph_findings(result, cache)  # SHACL runs meanwhile, in a child
+    pending = _start_graph_findings(result, cache, quads)  # SHACL runs meanwhile, in a child
     report.problems += _vocabulary_problems(result, cache)
     evidence, report.checked_spans = check_evidence(result)
     report.problems += evidence
@@ -264,6 +270,10 @@ def validate(
 def _vocabulary_problems(result: Build, cache: bool) -> list[Problem]:
     """The vocabulary lint's problems; with `cache`, kept under the digest of the
     vocabulary's files (compiling its 500 patterns takes 0.3 s of an edited `kg run`)."""
+    # Imported here: the lint brings networkx and the tagger's patterns (0.2 s), which a
+    # kept answer does not need.
+    from kg.validate.vocabulary import check_vocabulary
+
     folder = result.inputs.paths.vocab
     if not cache:
         return check_vocabulary(result.inputs.vocabulary, folder)
@@ -280,13 +290,16 @@ def _vocabulary_problems(result: Build, cache: bool) -> list[Problem]:
     return problems
 
 
-def _start_graph_findings(result: Build, cache: bool) -> Callable[[], dict]:
+def _start_graph_findings(
+    result: Build, cache: bool, quads: Quads | None = None
+) -> Callable[[], dict]:
     """The function that gives what SHACL and the QC queries found: kept in
     `kg.validate.cache` when this graph (with these shapes, queries and code) was
     validated before; else pySHACL starts now in a forked child (0.6 s for the seed, the
     longest check) while this process runs the QC queries and the other checks."""
     if cache:
-        where, entry = validate_cache.folder(result.inputs.paths.root), validate_cache.key(result)
+        where = validate_cache.folder(result.inputs.paths.root)
+        entry = validate_cache.key(result, quads)
         if (kept := validate_cache.load(where, entry)) is not None:
             return lambda: kept
     data = result.union()  # made once: the child inherits it

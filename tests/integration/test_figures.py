@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import struct
 from collections import defaultdict
@@ -16,7 +17,8 @@ from rdflib.namespace import SKOS
 from kg import KnowledgeGraph
 from kg.core.errors import KgError
 from kg.outputs import figures
-from kg.outputs.figures import find_cjk_font, mechanism_counts, write_figures
+from kg.outputs.figures import mechanism_counts, write_figures
+from kg.outputs.fonts import find_cjk_font
 
 from ..conftest import ROOT
 
@@ -152,7 +154,8 @@ def test_a_cjk_font_is_installed():
 
 
 def test_without_a_cjk_font_figures_are_written_with_a_warning(kg, tmp_path, monkeypatch):
-    monkeypatch.setattr(figures, "_cjk_font", lambda: None)
+    monkeypatch.setattr(figures, "_bundled_file", lambda: None)  # no mplfonts
+    monkeypatch.setattr(figures, "_cjk_font", lambda: None)  # and no installed CJK font
     monkeypatch.setattr(figures, "DPI", 60)  # only the fallback is under test; keep it quick
     with pytest.warns(UserWarning, match="fonts-noto-cjk"):
         paths = write_figures(kg, tmp_path)
@@ -206,3 +209,19 @@ def test_each_file_draws_the_figure_once(kg, monkeypatch):
     contents = figures._render(fig, "Mechanism frequency")
     assert sorted(contents) == ["png", "svg"] and contents["png"].startswith(PNG_SIGNATURE)
     assert len(draws) == 3  # the layout, the PNG, the SVG
+
+
+def test_a_drawer_started_early_draws_the_same_bytes_and_one_unused_ends(kg, written, tmp_path):
+    """`kg run` forks the drawer before the graph exists; what it draws is what drawing
+    here draws, and a drawer told that nothing is to be drawn ends (and is reaped)."""
+    drawer = figures.Drawer()
+    assert drawer.running
+    paths = figures.start_figures(kg, tmp_path, drawer=drawer)()
+    assert not drawer.running
+    assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in written]
+    unused = figures.Drawer()
+    pid = unused._wait.__self__.pid
+    unused.close()
+    assert not unused.running
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped already

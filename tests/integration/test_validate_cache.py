@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import kg.validate.checks
+import kg.validate.vocabulary
 from kg.cli import main
 from kg.validate import cache as validate_cache
 from kg.validate.checks import build_project
@@ -144,8 +145,8 @@ def test_the_vocabulary_lint_is_kept_by_its_files_bytes(project, cache_dir, monk
     def refuse(*_):
         raise AssertionError("the vocabulary lint ran again on files it had judged")
 
-    real = kg.validate.checks.check_vocabulary
-    monkeypatch.setattr(kg.validate.checks, "check_vocabulary", refuse)
+    real = kg.validate.vocabulary.check_vocabulary
+    monkeypatch.setattr(kg.validate.vocabulary, "check_vocabulary", refuse)
     assert _validate(project) == first
     moved = project.parent / "moved"
     shutil.copytree(project, moved)
@@ -154,7 +155,7 @@ def test_the_vocabulary_lint_is_kept_by_its_files_bytes(project, cache_dir, monk
     vocab.write_text(text, "utf-8")
     with pytest.raises(AssertionError, match="ran again"):
         build_project(project, cache=True)
-    monkeypatch.setattr(kg.validate.checks, "check_vocabulary", real)
+    monkeypatch.setattr(kg.validate.vocabulary, "check_vocabulary", real)
     assert _validate(project)[0] == 0
 
 
