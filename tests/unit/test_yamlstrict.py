@@ -127,3 +127,27 @@ def test_what_the_fast_path_doubts_gets_the_strict_loaders_message(monkeypatch, 
     with pytest.raises(KgError) as slow:
         _load(tmp_path, text)
     assert str(fast.value) == str(slow.value)
+
+
+def test_a_text_read_again_is_a_copy_with_its_lines(tmp_path):
+    """The second read of the same text (here from another file) comes from the kept
+    parse: equal, with the lines of its keys, and a copy of its own to change."""
+    text = "id: a\nitems:\n  - name: x\n    note: y\n"
+    first = _load(tmp_path, text)
+    other = tmp_path / "elsewhere.yaml"
+    other.write_text(text, encoding="utf-8")
+    second = load_yaml(other)
+    assert second == first and second is not first
+    assert second.key_lines == {"id": 1, "items": 2}
+    assert second["items"][0].line == 3 and second["items"][0].key_lines["note"] == 4
+    second["items"][0]["name"] = "changed"
+    assert load_yaml(other)["items"][0]["name"] == "x"
+
+
+def test_a_bad_text_is_refused_each_time_with_its_own_file(tmp_path):
+    for name in ("one.yaml", "two.yaml"):
+        path = tmp_path / name
+        path.write_text("a: 1\na: 2\n", encoding="utf-8")
+        with pytest.raises(KgError) as caught:
+            load_yaml(path)
+        assert name in str(caught.value) and ".yaml:2:" in str(caught.value)
