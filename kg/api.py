@@ -47,12 +47,14 @@ class KnowledgeGraph(QueryGraph):
     def report(self, fmt: str = "table", *, min_cases: int = 2, seed: int = 42) -> str:
         """The cross-case report as `kg patterns --format FMT` prints it (table, md or
         json): as the build kept it (`kg.analysis.report`), else computed."""
-        from kg.analysis.report import kept_report, render
+        from kg.analysis.report import keep_computed, kept_report, render
 
         kept = kept_report(self.index, fmt, min_cases=min_cases, seed=seed)
         if kept is not None:
             return kept
-        return render(self.patterns(min_cases=min_cases, seed=seed), fmt)
+        found = self.patterns(min_cases=min_cases, seed=seed)
+        keep_computed(self, found, min_cases=min_cases, seed=seed)  # kept for the next call
+        return render(found, fmt)
 
     def bipartite_graph(self) -> nx.Graph:
         from kg.analysis.networks import case_mechanism_graph

@@ -12,6 +12,7 @@ a report of another graph or of another version of kg is never shown. Other opti
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,16 +44,17 @@ def _beside(index: Packed | None) -> Path | None:
     return None if index is None else index.path.with_suffix(".report")
 
 
-def write_report(graph: QueryGraph) -> Path | None:
-    """Compute the report of a build with the defaults and keep it beside its index;
-    reports of other generations are removed. Nothing is kept for a graph without
-    cases (`kg patterns` says why instead) or one that is not a build's."""
+def write_report(graph: QueryGraph, found: Patterns | None = None) -> Path | None:
+    """Compute the report of a build with the defaults (or take `found`, computed with
+    them) and keep it beside its index; reports of other generations are removed.
+    Nothing is kept for a graph without cases (`kg patterns` says why instead) or one
+    that is not a build's."""
     from kg.analysis.patterns import find_patterns
 
     target = report_path(graph)
     if target is None:
         return None
-    found = find_patterns(graph, **DEFAULTS)
+    found = found if found is not None else find_patterns(graph, **DEFAULTS)
     kept = None
     if found.cases:
         parts = {fmt: render(found, fmt).encode("utf-8") for fmt in FORMATS}
@@ -62,6 +64,18 @@ def write_report(graph: QueryGraph) -> Path | None:
         if other != kept:
             other.unlink(missing_ok=True)
     return kept
+
+
+def keep_computed(graph: QueryGraph, found: Patterns, *, min_cases: int, seed: int) -> None:
+    """Keep a report that was just computed with the defaults because the build kept
+    none from this version of kg (after an upgrade, until the next `kg run`): the next
+    `kg patterns` reads it (10 s at 100k cases otherwise, on every call). A build that
+    cannot be written to (read-only, served) is left as it is."""
+    path = report_path(graph)
+    if {"min_cases": min_cases, "seed": seed} != DEFAULTS or path is None or is_current(path):
+        return
+    with contextlib.suppress(OSError):
+        write_report(graph, found)
 
 
 def kept_report(index: Packed | None, fmt: str, *, min_cases: int, seed: int) -> str | None:

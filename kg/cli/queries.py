@@ -253,7 +253,7 @@ def query(
 @output_option
 def patterns(fmt, min_cases, seed, source, out_file) -> None:
     """The cross-case report: recurring mechanisms, frequent sets, clusters, contrasts."""
-    from kg.analysis.report import kept_report, render
+    from kg.analysis.report import keep_computed, kept_report, render
 
     kept = kept_report(source.kept_index(), fmt, min_cases=min_cases, seed=seed)
     if kept is not None:  # the build's, which kept it only for a graph with cases
@@ -270,6 +270,7 @@ def patterns(fmt, min_cases, seed, source, out_file) -> None:
             )
         )
     emit(render(found, fmt), out_file)
+    keep_computed(kg, found, min_cases=min_cases, seed=seed)  # for the next call
 
 
 @click.command()
