@@ -530,25 +530,32 @@ class Drawer:
         self._wait = start_isolated(work, 0, "figures")
         os.close(read_end)
         self.running = self._wait is not work  # else no process could be forked
+        self._unreaped = self.running
         if not self.running:
             os.close(self._send)
 
     def draw(self, data: CaseMechanisms, counts: Counter[str], lang: str) -> Callable[[], Drawn]:
+        """Send what to draw; returns the function that waits for the drawings."""
         self._sent(pickle.dumps((data, counts, lang), pickle.HIGHEST_PROTOCOL))
-        return self._wait
+        return self._collect
 
     def close(self) -> None:
+        """Tell a drawer with nothing sent that nothing is to be drawn; reap the child in
+        every case (after a run that failed between `draw` and its wait, too)."""
         if self.running:
             self._sent(b"")
-            self._wait()
+        if self._unreaped:
+            with contextlib.suppress(KgError):
+                self._collect()
+
+    def _collect(self) -> Drawn:
+        self._unreaped = False
+        return self._wait()
 
     def _sent(self, request: bytes) -> None:
         self.running = False
-        try:  # a drawer that died is reported by its wait
-            with open(self._send, "wb") as pipe:
-                pipe.write(len(request).to_bytes(8, "big") + request)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError), open(self._send, "wb") as pipe:
+            pipe.write(len(request).to_bytes(8, "big") + request)  # a dead drawer: its wait says
 
 
 def _drawer(requests: int, other_end: int) -> Drawn | None:

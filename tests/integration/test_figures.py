@@ -211,9 +211,12 @@ def test_each_file_draws_the_figure_once(kg, monkeypatch):
     assert len(draws) == 3  # the layout, the PNG, the SVG
 
 
-def test_a_drawer_started_early_draws_the_same_bytes_and_one_unused_ends(kg, written, tmp_path):
+def test_a_drawer_started_early_draws_the_same_bytes_and_one_unused_ends(
+    kg, written, tmp_path, monkeypatch
+):
     """`kg run` forks the drawer before the graph exists; what it draws is what drawing
-    here draws, and a drawer told that nothing is to be drawn ends (and is reaped)."""
+    here draws; a drawer told that nothing is to be drawn ends, and one whose drawings
+    were never waited for (a run that failed meanwhile) is reaped when closed."""
     drawer = figures.Drawer()
     assert drawer.running
     paths = figures.start_figures(kg, tmp_path, drawer=drawer)()
@@ -225,3 +228,11 @@ def test_a_drawer_started_early_draws_the_same_bytes_and_one_unused_ends(kg, wri
     assert not unused.running
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped already
+    monkeypatch.setattr(figures, "DPI", 30)  # what it draws is not under test here
+    abandoned = figures.Drawer()
+    pid = abandoned._wait.__self__.pid
+    data = figures.load_case_mechanisms(kg)
+    abandoned.draw(data, mechanism_counts(kg, data), "en")
+    abandoned.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
