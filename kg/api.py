@@ -46,7 +46,8 @@ class KnowledgeGraph(QueryGraph):
 
     def report(self, fmt: str = "table", *, min_cases: int = 2, seed: int = 42) -> str:
         """The cross-case report as `kg patterns --format FMT` prints it (table, md or
-        json): as the build kept it (`kg.analysis.report`), else computed."""
+        json): as the build kept it (`kg.analysis.report`), else computed; one computed
+        with the defaults for a build is then kept beside it, where it can be written."""
         from kg.analysis.report import keep_computed, kept_report, render
 
         kept = kept_report(self.index, fmt, min_cases=min_cases, seed=seed)
@@ -375,4 +376,4 @@ def run_project(
         return result
     finally:
         if drawer is not None:
-            drawer.close()  # not needed after all: its child ends
+            drawer.close()  # one whose drawings are not waited for is killed and reaped

@@ -44,11 +44,13 @@ def _beside(index: Packed | None) -> Path | None:
     return None if index is None else index.path.with_suffix(".report")
 
 
-def write_report(graph: QueryGraph, found: Patterns | None = None) -> Path | None:
+def write_report(
+    graph: QueryGraph, found: Patterns | None = None, *, prune: bool = True
+) -> Path | None:
     """Compute the report of a build with the defaults (or take `found`, computed with
-    them) and keep it beside its index; reports of other generations are removed.
-    Nothing is kept for a graph without cases (`kg patterns` says why instead) or one
-    that is not a build's."""
+    them) and keep it beside its index; reports of other generations are removed, unless
+    not `prune`. Nothing is kept for a graph without cases (`kg patterns` says why
+    instead) or one that is not a build's."""
     from kg.analysis.patterns import find_patterns
 
     target = report_path(graph)
@@ -60,7 +62,7 @@ def write_report(graph: QueryGraph, found: Patterns | None = None) -> Path | Non
         parts = {fmt: render(found, fmt).encode("utf-8") for fmt in FORMATS}
         atomic_write_bytes(target, pack(MAGIC, parts, code=source_digest()))
         kept = target
-    for other in target.parent.glob("*.report"):
+    for other in target.parent.glob("*.report") if prune else ():
         if other != kept:
             other.unlink(missing_ok=True)
     return kept
@@ -70,12 +72,13 @@ def keep_computed(graph: QueryGraph, found: Patterns, *, min_cases: int, seed: i
     """Keep a report that was just computed with the defaults because the build kept
     none from this version of kg (after an upgrade, until the next `kg run`): the next
     `kg patterns` reads it (10 s at 100k cases otherwise, on every call). A build that
-    cannot be written to (read-only, served) is left as it is."""
+    cannot be written to (read-only, served) is left as it is, and so are the reports of
+    other generations (a `kg run` may have switched in a newer one meanwhile)."""
     path = report_path(graph)
     if {"min_cases": min_cases, "seed": seed} != DEFAULTS or path is None or is_current(path):
         return
     with contextlib.suppress(OSError):
-        write_report(graph, found)
+        write_report(graph, found, prune=False)
 
 
 def kept_report(index: Packed | None, fmt: str, *, min_cases: int, seed: int) -> str | None:

@@ -20,9 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import BNode, Graph
 
 from kg.core.errors import KgError, Problem
 from kg.core.namespaces import bind_prefixes
@@ -305,33 +306,59 @@ def _parse_error(path: Path, fmt: str, exc: BaseException, prefix: str, hint: st
 def parse_turtle(path: Path, into: Graph | None = None) -> Graph:
     """Parse a Turtle file strictly as UTF-8 into `into` (or a new graph).
 
-    A text parsed before in this process is not parsed again: its triples and prefixes
-    are kept by the text (`_TURTLE`; copying them is 4x faster than parsing, and the
-    vocabulary is read by every build and every ingest). The file's place does not
-    matter: the gate refuses a relative IRI unless an absolute @base resolves it."""
+    A text parsed before in this process is not parsed again: what the parser added, in
+    its order, and the prefixes it bound are kept by the text (`_TURTLE`; replaying them
+    is 4x faster than parsing, and the vocabulary is read by every build and every
+    ingest). Each replay gives the text's blank nodes new labels, as a parse would. The
+    file's place does not matter: the gate refuses a relative IRI unless an absolute
+    @base resolves it."""
     graph = into if into is not None else Graph()
     text = _read_rdf(path)
-    kept = _TURTLE.get(text)
+    with _TURTLE_LOCK:
+        kept = _TURTLE.get(text)
     if kept is None:
         check_rdf(path, text, "turtle")
-        fresh = Graph(bind_namespaces="none")  # to learn the prefixes the file declares
+        fresh = _Recorder()
         try:
             fresh.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
         except Exception as exc:  # rdflib raises several unrelated types for bad syntax
             raise _parse_error(path, "turtle", exc, "invalid Turtle", _HINTS["turtle"]) from None
-        kept = (tuple(fresh), tuple(fresh.namespaces()))
-        if len(_TURTLE) >= 64:
-            _TURTLE.pop(next(iter(_TURTLE)))
-        _TURTLE[text] = kept
+        kept = (tuple(dict.fromkeys(fresh.added)), tuple(fresh.namespaces()))
+        if len(text) <= _TURTLE_KEPT_MAX:
+            with _TURTLE_LOCK:
+                while len(_TURTLE) >= 64:
+                    _TURTLE.pop(next(iter(_TURTLE)))
+                _TURTLE[text] = kept
     triples, prefixes = kept
     for prefix, namespace in prefixes:
         graph.bind(prefix, namespace)  # as the parser binds them
-    graph.addN((s, p, o, graph) for s, p, o in triples)
+    fresh_nodes: dict[BNode, BNode] = {}
+
+    def new(term):
+        return fresh_nodes.setdefault(term, BNode()) if isinstance(term, BNode) else term
+
+    for s, p, o in triples:  # one by one, as the parser adds them (a Dataset keeps its default)
+        graph.add((new(s), p, new(o)))
     return graph
 
 
-#: Texts parsed by `parse_turtle` -> (triples, prefixes), at most 64, the oldest dropped.
+class _Recorder(Graph):
+    """A graph that remembers what was added to it, in order (the parser's statements)."""
+
+    def __init__(self) -> None:
+        super().__init__(bind_namespaces="none")  # to learn the prefixes the file declares
+        self.added: list = []
+
+    def add(self, triple):
+        self.added.append(triple)
+        return super().add(triple)
+
+
+#: Texts parsed by `parse_turtle` -> (triples, prefixes), at most 64 texts of at most
+#: 2 MB each, the oldest dropped first.
 _TURTLE: dict[str, tuple[tuple, tuple]] = {}
+_TURTLE_KEPT_MAX = 2 * 1024**2
+_TURTLE_LOCK = threading.Lock()
 
 
 def new_graph() -> Graph:

@@ -21,7 +21,7 @@ from kg.core.textio import read_utf8
 
 #: The largest YAML file read (bytes): a record or a metadata file is a few kilobytes.
 MAX_YAML = 8 * 1024**2
-_KEPT_MAX = 2 * 1024**2  # longer texts are parsed each time, not kept (`_parsed`)
+_KEPT_MAX = 1024**2  # longer texts are parsed each time, not kept (`_parsed`)
 
 
 class LocatedDict(dict):
@@ -141,7 +141,7 @@ def _fast_load(text: str) -> Any:
         loader.dispose()
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=128)
 def _parsed(text: str) -> bytes:
     """What `text` parses to, pickled: each caller gets its own copy (10-20x faster than
     parsing again). Kept by the text, so a project copied elsewhere, or one read again

@@ -8,6 +8,7 @@ build, or that cannot be read, is never used.
 
 from __future__ import annotations
 
+import errno
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import kg.analysis.report
 from kg.analysis.report import FORMATS, MAGIC, is_current, kept_report, render
 from kg.api import KnowledgeGraph
 from kg.build.cache import source_digest
@@ -162,6 +164,33 @@ def test_the_kept_report_serves_only_its_options_and_its_code(build, tmp_path):
         # kept for the next call (after an upgrade of kg, until the next `kg run`)
         assert is_current(path) and Packed.open(path, MAGIC).part("table").decode() == computed
         assert patterns() == computed
+
+
+def test_the_api_keeps_a_computed_report_and_leaves_others_and_read_only_builds(
+    build, tmp_path, monkeypatch
+):
+    """`KnowledgeGraph.report` keeps what it computed as `kg patterns` does; a report of
+    another generation (a newer build switched in meanwhile) stays, and a build that
+    cannot be written to is only read."""
+    out = tmp_path / "build"
+    shutil.copytree(build, out, symlinks=True)
+    trig = out / "kg.trig"
+    path = index_path(trig).with_suffix(".report")
+    newer = path.with_name("0123456789abcdef.report")
+    newer.write_bytes(b"a newer generation's report")
+    path.write_bytes(pack(MAGIC, {f: b"stale" for f in FORMATS}, code="an older kg"))
+    with monkeypatch.context() as patch:  # a read-only file system (root writes anywhere)
+
+        def read_only(*_):
+            raise OSError(errno.EROFS, "Read-only file system")
+
+        patch.setattr(kg.analysis.report, "atomic_write_bytes", read_only)
+        unkept = KnowledgeGraph.open("auto", graph_file=trig).report("md")
+    assert unkept.startswith("# Cross-case patterns") and not is_current(path)
+    computed = KnowledgeGraph.open("auto", graph_file=trig).report("md")
+    assert computed == unkept and is_current(path)
+    assert Packed.open(path, MAGIC).part("md").decode() == computed
+    assert newer.read_bytes() == b"a newer generation's report"
 
 
 @pytest.mark.parametrize("name", KEPT_CSV)

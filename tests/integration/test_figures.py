@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import os
 import re
+import signal
 import struct
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -229,6 +231,15 @@ def test_a_drawer_started_early_draws_the_same_bytes_and_one_unused_ends(
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped already
     monkeypatch.setattr(figures, "DPI", 30)  # what it draws is not under test here
+    dead = figures.Drawer()
+    pid = dead._wait.__self__.pid
+    os.kill(pid, signal.SIGKILL)
+    while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
+        time.sleep(0.01)  # dead, not yet reaped: its pipe is closed
+    paths = figures.start_figures(kg, tmp_path / "fallback", lang="en", drawer=dead)()
+    assert [p.name for p in paths] == NAMES  # drawn without it
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
     abandoned = figures.Drawer()
     pid = abandoned._wait.__self__.pid
     data = figures.load_case_mechanisms(kg)

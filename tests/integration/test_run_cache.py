@@ -44,6 +44,12 @@ def _files(out: Path) -> dict[str, bytes]:
     return dict(sorted(found.items()))
 
 
+def _children() -> set[str]:
+    """The pids of this process's children (Linux), reaped ones excluded."""
+    tasks = Path("/proc/self/task")
+    return {pid for task in tasks.iterdir() for pid in (task / "children").read_text().split()}
+
+
 def _stamps(out: Path) -> dict[str, int]:
     return {name: (out / name).stat().st_mtime_ns for name in _files(out)}
 
@@ -208,6 +214,8 @@ def test_an_invalid_project_writes_nothing(tmp_path):
     record.write_text(
         record.read_text(encoding="utf-8") + "\nunknown_field_for_test: 1\n", encoding="utf-8"
     )
+    before = _children()
     result = CliRunner().invoke(main, ["run", "--root", str(root), "--out", str(out)])
     assert result.exit_code == 1
     assert not (out / "kg.trig").exists()
+    assert _children() == before  # the figure drawer forked before the build is gone
