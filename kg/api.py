@@ -316,7 +316,7 @@ def run_project(
 
         @functools.cache
         def figure_data():  # read once, for the figures' key and their drawing
-            from kg.analysis.networks import load_case_mechanisms
+            from kg.analysis.cases import load_case_mechanisms
 
             return load_case_mechanisms(graph())
 

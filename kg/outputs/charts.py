@@ -11,7 +11,7 @@ import unicodedata
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from kg.analysis.networks import CaseMechanisms, load_case_mechanisms
+from kg.analysis.cases import CaseMechanisms, load_case_mechanisms
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kg.analysis.networks import CaseMechanisms, load_case_mechanisms
+from kg.analysis.cases import CaseMechanisms, load_case_mechanisms
 from kg.core.errors import KgError, Problem, option
 from kg.core.isolate import cancel, start_isolated
 from kg.core.sandbox import bound_lifetime

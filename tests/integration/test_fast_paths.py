@@ -98,6 +98,24 @@ def test_the_command_line_imports_no_rdflib_until_a_command_needs_it():
     assert out.stdout.strip() == "[]"
 
 
+def test_what_kg_run_needs_before_the_figures_start_imports_no_networkx_or_numpy(seed_trig):
+    """`kg run` forks the figure drawer and reads the figures' data and key before the
+    views need networkx: those imports (0.27 s) stay off the path to the drawing."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from kg.api import KnowledgeGraph\n"
+        "from kg.analysis.cases import load_case_mechanisms\n"
+        "from kg.outputs.figures import Drawer, drawn_inputs, mechanism_counts\n"
+        f"kg = KnowledgeGraph.open('oxigraph', graph_file=Path({str(seed_trig)!r}))\n"
+        "data = load_case_mechanisms(kg)\n"
+        "assert data.uses and drawn_inputs(data) and mechanism_counts(kg, data)\n"
+        "print(sorted(m for m in ('networkx', 'numpy', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def _kg(*args: str) -> bytes:
     """`kg` as a user runs it: a real process whose standard output is a pipe."""
     done = subprocess.run([KG, *args], capture_output=True, check=False, cwd=ROOT)

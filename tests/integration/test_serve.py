@@ -92,6 +92,16 @@ def oxigraph(kg):
     _stop(srv)
 
 
+@pytest.fixture(scope="module")
+def patient_oxigraph(kg):
+    """Oxigraph with the 5 s of `server`, for refusals that must come back as 400 even
+    on a loaded machine (a forked evaluation once took over 1 s to refuse SERVICE ?e)."""
+    store = OxigraphStore.from_dataset(kg.store.dataset)
+    srv = _start(make_server(KnowledgeGraph(store), port=0, timeout=5.0))
+    yield srv
+    _stop(srv)
+
+
 # -- helpers --
 
 
@@ -276,8 +286,8 @@ def test_body_over_limit_is_413(strict, server):
     assert get(strict, "ASK {}")[0] == 200  # and the server still answers
 
 
-def test_nesting_500_groups_is_400(server, oxigraph):
-    for srv in (server, oxigraph):
+def test_nesting_500_groups_is_400(server, patient_oxigraph):
+    for srv in (server, patient_oxigraph):
         assert "nested" in error_of(*post(srv, NESTED), 400)["error"]
     assert get(server, "ASK {}")[0] == 200
 
@@ -298,7 +308,7 @@ def test_chunked_body_is_411(server):
 # -- no network, no files --
 
 
-def test_service_never_reaches_the_network(server, oxigraph, canary):
+def test_service_never_reaches_the_network(server, patient_oxigraph, canary):
     queries = [
         f"SELECT * WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ SERVICE SILENT <{canary.url}> {{ ?s ?p ?o }} }}",
@@ -307,7 +317,7 @@ def test_service_never_reaches_the_network(server, oxigraph, canary):
         f"SELECT * WHERE {{ \\u0053ERVICE <{canary.url}> {{ ?s ?p ?o }} }}",
         f"ASK {{ ?s ?p ?o OPTIONAL {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }} }}",
     ]
-    for srv in (server, oxigraph):
+    for srv in (server, patient_oxigraph):
         for q in queries:
             doc = error_of(*get(srv, q), 400)
             assert "SERVICE" in doc["error"] and "network" in doc["error"]
@@ -315,8 +325,8 @@ def test_service_never_reaches_the_network(server, oxigraph, canary):
     assert canary.hits == 0
 
 
-def test_from_outside_the_dataset_is_400(server, oxigraph, canary):
-    for srv in (server, oxigraph):
+def test_from_outside_the_dataset_is_400(server, patient_oxigraph, canary):
+    for srv in (server, patient_oxigraph):
         for q in (
             "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
             "SELECT * FROM NAMED <file:///etc/passwd> WHERE { GRAPH ?g { ?s ?p ?o } }",
