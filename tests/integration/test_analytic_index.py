@@ -46,6 +46,22 @@ def indexed(build) -> KnowledgeGraph:
     return graph
 
 
+@pytest.fixture(scope="module")
+def engines(build) -> tuple[KnowledgeGraph, KnowledgeGraph]:
+    """The build's graph in Oxigraph and in rdflib, no index: what the index must equal.
+    Loaded once (queries never change a store; the stores keep no answers)."""
+    trig = build / "kg.trig"
+    return KnowledgeGraph(OxigraphStore.from_file(trig)), KnowledgeGraph(
+        MemoryStore.from_file(trig)
+    )
+
+
+@pytest.fixture(scope="module")
+def fresh_report(engines):
+    """The report computed by rdflib without the index, with the default options."""
+    return engines[1].patterns()
+
+
 def _sorted(table) -> list[str]:
     return sorted(repr(sorted(row.items())) for row in table.dicts())
 
@@ -63,27 +79,25 @@ def test_the_build_keeps_one_index_named_after_its_generation(build):
 
 
 @pytest.mark.parametrize("name", INDEXED)
-def test_indexed_answers_are_the_sparql_answers(build, indexed, name):
-    trig = build / "kg.trig"
+def test_indexed_answers_are_the_sparql_answers(indexed, engines, name):
+    oxigraph, rdflib = engines
     table = indexed.select(name)
-    engine = KnowledgeGraph(OxigraphStore.from_file(trig)).select(name)
+    engine = oxigraph.select(name)
     assert table.variables == engine.variables
     assert table.rows == engine.rows  # the same order too (ORDER BY ties included)
-    rdflib = KnowledgeGraph(MemoryStore.from_file(trig)).select(name)
-    assert _sorted(table) == _sorted(rdflib)
+    assert _sorted(table) == _sorted(rdflib.select(name))
     assert sorted(indexed.values(name).rows, key=repr) == sorted(
-        KnowledgeGraph(OxigraphStore.from_file(trig)).values(name).rows, key=repr
+        oxigraph.values(name).rows, key=repr
     )
 
 
-def test_aggregates_and_the_report_need_no_graph_load(build):
+def test_aggregates_and_the_report_need_no_graph_load(build, fresh_report):
     graph = KnowledgeGraph.open("auto", graph_file=build / "kg.trig")
     assert isinstance(graph.store, LazyStore)
     graph.select("mechanism-frequency")
     graph.values("case-tags")
     assert not graph.store.loaded
-    expected = KnowledgeGraph(MemoryStore.from_file(build / "kg.trig")).patterns().to_json()
-    assert graph.patterns().to_json() == expected
+    assert graph.patterns().to_json() == fresh_report.to_json()
 
 
 def test_queries_the_index_lacks_load_the_graph(indexed):
@@ -128,14 +142,13 @@ def test_a_new_build_replaces_the_index(project, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_kg_patterns_prints_the_kept_report_which_is_the_computed_one(build, fmt):
+def test_kg_patterns_prints_the_kept_report_which_is_the_computed_one(build, fresh_report, fmt):
     trig = build / "kg.trig"
     graph = KnowledgeGraph.open("auto", graph_file=trig)
     assert kept_report(graph.index, fmt, min_cases=2, seed=42) is not None
     printed = CliRunner().invoke(main, ["patterns", "--graph", str(trig), "--format", fmt])
     assert printed.exit_code == 0, printed.output
-    fresh = KnowledgeGraph(MemoryStore.from_file(trig)).patterns()  # rdflib, no index
-    assert printed.output == render(fresh, fmt)
+    assert printed.output == render(fresh_report, fmt)  # rdflib, no index
     assert graph.report(fmt) == printed.output
     assert not graph.store.loaded
 

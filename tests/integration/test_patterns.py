@@ -17,6 +17,12 @@ def kg(seed_kg) -> KnowledgeGraph:
 
 
 @pytest.fixture(scope="module")
+def report(kg):
+    """The seed's report with the default settings, computed once for the tests that read it."""
+    return kg.patterns()
+
+
+@pytest.fixture(scope="module")
 def record_tags(seed) -> dict[str, set[str]]:
     """Case -> mechanism ids, straight from the YAML records (not through SPARQL)."""
     return {f"case:{c.id}": {f"mech:{m.id}" for m in c.mechanisms} for c in seed.inputs.cases}
@@ -27,8 +33,7 @@ def test_edge_list_matches_the_records(kg, record_tags):
     assert {c: set(ms) for c, ms in data.uses.items()} == record_tags
 
 
-def test_recurring_mechanisms_include_the_three_families(kg):
-    report = kg.patterns()
+def test_recurring_mechanisms_include_the_three_families(report):
     counts = {r["mechanism"]: r["count"] for r in report.recurring}
     assert counts["mech:liaison-station"] >= 4
     assert counts["mech:satisfaction-evaluation"] >= 4
@@ -39,11 +44,11 @@ def test_recurring_mechanisms_include_the_three_families(kg):
     )
 
 
-def test_itemset_measures_match_a_direct_count(kg):
+def test_itemset_measures_match_a_direct_count(kg, report):
     data = load_case_mechanisms(kg)
     sets = [data.expanded(c) for c in data.uses]
     n = len(sets)
-    for row in kg.patterns().itemsets:
+    for row in report.itemsets:
         items = set(row["items"])
         both = sum(1 for s in sets if items <= s)
         assert row["count"] == both and row["support"] == round(both / n, 4)
@@ -55,9 +60,9 @@ def test_itemset_measures_match_a_direct_count(kg):
             assert row["confidence_ab"] == round(both / ca, 4)
 
 
-def test_no_itemset_pairs_a_concept_with_its_family(kg):
+def test_no_itemset_pairs_a_concept_with_its_family(kg, report):
     data = load_case_mechanisms(kg)
-    for row in kg.patterns().itemsets:
+    for row in report.itemsets:
         for a, b in combinations(row["items"], 2):
             assert a not in data.ancestors(b) and b not in data.ancestors(a)
 
@@ -70,10 +75,10 @@ def test_communities_partition_the_cases_deterministically(kg):
     assert sorted(members) == sorted(load_case_mechanisms(kg).uses)
 
 
-def test_contrast_by_level_counts_township_cases(kg, seed):
+def test_contrast_by_level_counts_township_cases(kg, seed, report):
     townships = {c.id for c in seed.inputs.cases if c.body.type == "township-congress"}
     assert townships == {"gd-b3-02", "gd-b3-07", "gd-b3-10"}
-    row = next(r for r in kg.patterns().by_level if r["family"] == "mech:liaison-station")
+    row = next(r for r in report.by_level if r["family"] == "mech:liaison-station")
     data = load_case_mechanisms(kg)
     expected = sum(1 for c in townships if "mech:liaison-station" in data.expanded(f"case:{c}"))
     assert row["township"] == expected

@@ -1,6 +1,6 @@
 """The seed validates: SHACL conforms, every evidence quote verifies, QC queries are empty."""
 
-from kg.validate.checks import validate
+from kg.validate.checks import shacl_findings, validate
 
 
 def test_seed_validates(seed):
@@ -8,6 +8,14 @@ def test_seed_validates(seed):
     assert report.conforms, report.text()
     assert report.checked_spans == sum(len(c.spans()) for c in seed.inputs.cases) > 200
     assert report.qc_queries >= 5
+
+
+def test_shacl_leaves_the_data_graph_as_it_was(seed):
+    """pySHACL validates the graph in place (no copy): it must not add or drop a triple."""
+    data = seed.union()
+    before = set(data)
+    assert shacl_findings(seed, data) == []
+    assert set(data) == before
 
 
 def test_evidence_statements_match_the_source(seed):
