@@ -207,8 +207,8 @@ def test_the_api_keeps_a_computed_report_and_leaves_others_and_read_only_builds(
 
 
 @pytest.mark.parametrize("name", KEPT_CSV)
-def test_a_kept_csv_is_the_bytes_the_engine_writes(build, indexed, name, tmp_path):
-    engine = KnowledgeGraph(OxigraphStore.from_file(build / "kg.trig"))
+def test_a_kept_csv_is_the_bytes_the_engine_writes(indexed, engines, name, tmp_path):
+    engine = engines[0]
     with open(tmp_path / "engine.csv", "wb") as out:
         assert stream_select(
             engine.store, engine.prepared_named(name, {}), "csv", out, timeout=None
@@ -221,8 +221,8 @@ def test_a_kept_csv_is_the_bytes_the_engine_writes(build, indexed, name, tmp_pat
 
 
 @pytest.mark.parametrize("name", INDEXED)
-def test_a_kept_text_table_is_what_the_engine_answer_prints(build, indexed, name, tmp_path):
-    engine = KnowledgeGraph(OxigraphStore.from_file(build / "kg.trig")).select(name)
+def test_a_kept_text_table_is_what_the_engine_answer_prints(indexed, engines, name, tmp_path):
+    engine = engines[0].select(name)
     with open(tmp_path / "kept.txt", "wb") as out:
         indexed.index.copy_part(f"text:{name}", out.fileno())
     assert (tmp_path / "kept.txt").read_text(encoding="utf-8") == format_table(engine, "table")
@@ -275,10 +275,9 @@ def test_kg_query_copies_a_kept_csv_and_asks_the_engine_for_other_formats(build,
     assert kg("--name", "evidence", "--format", "csv") == parts["csv:evidence"]
 
 
-def test_similar_cases_of_every_seed_case_come_from_the_index(build):
+def test_similar_cases_of_every_seed_case_come_from_the_index(build, engines):
     indexed = KnowledgeGraph.open("auto", graph_file=build / "kg.trig")
-    oxigraph = KnowledgeGraph(OxigraphStore.from_file(build / "kg.trig"))
-    rdflib = KnowledgeGraph(MemoryStore.from_file(build / "kg.trig"))
+    oxigraph, rdflib = engines
     cases = sorted({row[0] for row in indexed.values("case-tags").rows})
     assert len(cases) == 10
     for case in cases:
