@@ -329,6 +329,18 @@ def canary():
     found.close()
 
 
+@contextlib.contextmanager
+def serving(server):
+    """`server` (an http.server, such as `kg.serve.endpoint.make_server`'s) answering from
+    a daemon thread until the block ends; then it is shut down and its socket closed."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def call(srv, method: str, path: str, body=None, headers=None, timeout: float = 30):
     """One HTTP request to the server `srv` (anything with a `url`), on a connection of
     its own: (status, headers, body), nothing followed or retried."""

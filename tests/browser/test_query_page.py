@@ -11,7 +11,6 @@ to see the page's load time.
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 from urllib.request import urlopen
@@ -21,6 +20,8 @@ import pytest
 from kg import KnowledgeGraph
 from kg.query.library import named_queries
 from kg.serve.endpoint import make_server
+
+from ..conftest import serving
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(
@@ -47,12 +48,8 @@ def kg(seed_kg) -> KnowledgeGraph:
 
 @pytest.fixture(scope="module")
 def server(kg):
-    srv = make_server(kg, port=0, timeout=10.0)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with serving(make_server(kg, port=0, timeout=10.0)) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -22,16 +21,17 @@ import pytest
 import kg.serve.endpoint as serve
 from kg import KnowledgeGraph
 
+from ..conftest import serving
+
 SMUGGLED = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 
 @pytest.fixture(scope="module")
 def server(seed_trig):
-    srv = serve.make_server(KnowledgeGraph.from_file(seed_trig), port=0, timeout=2.0)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with serving(
+        serve.make_server(KnowledgeGraph.from_file(seed_trig), port=0, timeout=2.0)
+    ) as srv:
+        yield srv
 
 
 def exchange(srv, raw: bytes, timeout: float = 10) -> bytes:

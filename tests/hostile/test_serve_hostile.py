@@ -23,7 +23,7 @@ import kg.serve.endpoint as serve
 from kg import KnowledgeGraph
 from kg.store.oxigraph import OxigraphStore
 
-from ..conftest import call, error_of
+from ..conftest import call, error_of, serving
 from .test_sparql import CARTESIAN, HOSTILE, READ_ONLY, REGEX_BOMB
 
 MB = 1024 * 1024
@@ -38,31 +38,19 @@ def graph(request, seed_trig: Path) -> KnowledgeGraph:
     return kg
 
 
-def _serving(kg: KnowledgeGraph, timeout: float):
-    import threading
-
-    srv = serve.make_server(kg, port=0, timeout=timeout)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
-
-
 @pytest.fixture(scope="module")
 def server(graph):
     """A 2 s deadline, so that a runaway query is cancelled within the test."""
-    srv = _serving(graph, 2.0)
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with serving(serve.make_server(graph, port=0, timeout=2.0)) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def patient(graph):
     """The same graph with a 20 s deadline, for refusals that must come back as 400 or
     403 whatever the load: rdflib once took over 2 s to parse a query it then refused."""
-    srv = _serving(graph, 20.0)
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with serving(serve.make_server(graph, port=0, timeout=20.0)) as srv:
+        yield srv
 
 
 def _alive(srv) -> None:

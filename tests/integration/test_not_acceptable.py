@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 from urllib.parse import quote, urlsplit
 
 import pytest
 
 from kg.serve.endpoint import make_server
+
+from ..conftest import serving
 
 CONSTRUCT = "CONSTRUCT { ?c a ?t } WHERE { ?c a ?t } LIMIT 3"
 SELECT = "SELECT ?c WHERE { ?c a ?t } LIMIT 3"
@@ -19,11 +20,8 @@ SELECT = "SELECT ?c WHERE { ?c a ?t } LIMIT 3"
 
 @pytest.fixture(scope="module")
 def server(seed_kg):
-    srv = make_server(seed_kg, port=0, timeout=10.0)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with serving(make_server(seed_kg, port=0, timeout=10.0)) as srv:
+        yield srv
 
 
 def get(server, path: str, accept: str) -> tuple[int, str, bytes]:

@@ -6,7 +6,6 @@ import http.server
 import shutil
 import socket
 import subprocess
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -18,6 +17,8 @@ from rdflib import BNode
 from kg import KnowledgeGraph
 from kg.cli import main
 from kg.query.library import named_queries
+
+from ..conftest import serving
 
 PARAMS = {"mechanism": "liaison-station", "case": "gd-b3-05", "place": "广州市"}
 OXIGRAPH = shutil.which("oxigraph") or str(
@@ -151,11 +152,8 @@ class _Garbage(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def garbage_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Garbage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/query"
-    server.shutdown()
-    server.server_close()
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Garbage)) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}/query"
 
 
 @pytest.fixture

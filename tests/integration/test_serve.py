@@ -33,7 +33,7 @@ from kg.serve.endpoint import make_server
 from kg.serve.replies import Reply
 from kg.store.oxigraph import OxigraphStore
 
-from ..conftest import call, error_of
+from ..conftest import call, error_of, serving
 
 CASES = """SELECT ?case ?title WHERE {
   ?case a rkg:InnovationCase ; dcterms:title ?title . FILTER(lang(?title) = "zh")
@@ -53,17 +53,6 @@ NESTED = "SELECT * WHERE " + "{" * 500 + " ?s ?p ?o " + "}" * 500
 # -- fixtures --
 
 
-def _start(server):
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server
-
-
-def _stop(server):
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.fixture(scope="module")
 def kg(seed_kg) -> KnowledgeGraph:
     return seed_kg
@@ -71,25 +60,22 @@ def kg(seed_kg) -> KnowledgeGraph:
 
 @pytest.fixture(scope="module")
 def server(kg):
-    srv = _start(make_server(kg, port=0, timeout=5.0))
-    yield srv
-    _stop(srv)
+    with serving(make_server(kg, port=0, timeout=5.0)) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def strict(kg):
     """Tight limits: 1 s per query, 5 rows, 10 kB bodies."""
-    srv = _start(make_server(kg, port=0, timeout=1.0, max_rows=5, max_body=10_000))
-    yield srv
-    _stop(srv)
+    with serving(make_server(kg, port=0, timeout=1.0, max_rows=5, max_body=10_000)) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def oxigraph(kg):
     store = OxigraphStore.from_dataset(kg.store.dataset)
-    srv = _start(make_server(KnowledgeGraph(store), port=0, timeout=1.0))
-    yield srv
-    _stop(srv)
+    with serving(make_server(KnowledgeGraph(store), port=0, timeout=1.0)) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +83,8 @@ def patient_oxigraph(kg):
     """Oxigraph with the 5 s of `server`, for refusals that must come back as 400 even
     on a loaded machine (a forked evaluation once took over 1 s to refuse SERVICE ?e)."""
     store = OxigraphStore.from_dataset(kg.store.dataset)
-    srv = _start(make_server(KnowledgeGraph(store), port=0, timeout=5.0))
-    yield srv
-    _stop(srv)
+    with serving(make_server(KnowledgeGraph(store), port=0, timeout=5.0)) as srv:
+        yield srv
 
 
 # -- helpers --
@@ -611,13 +596,10 @@ def test_the_site_is_only_served_when_there_is_one(server, kg, tmp_path):
         make_server(kg, port=0, site=tmp_path)
     (tmp_path / "index.html").write_text("<!doctype html><title>site</title>", encoding="utf-8")
     (tmp_path / "notes.md").write_text("not a page kind", encoding="utf-8")
-    srv = _start(make_server(kg, port=0, site=tmp_path))
-    try:
+    with serving(make_server(kg, port=0, site=tmp_path)) as srv:
         status, headers, body = call(srv, "GET", "/site/")
         assert status == 200 and body.startswith(b"<!doctype html>")
         assert "script-src 'self'" in headers["Content-Security-Policy"]
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert call(srv, "HEAD", "/site/index.html")[0] == 200
         error_of(*call(srv, "GET", "/site/notes.md"), 404)  # only the kinds a site has
-    finally:
-        _stop(srv)
