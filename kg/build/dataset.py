@@ -120,7 +120,9 @@ class Build:
         return serialize.sorted_quads(self.dataset)
 
     def triple_count(self) -> int:
-        return len(self.union())
+        """The number of distinct triples over all graphs (those of `union()`), counted
+        without making the merged graph (a third of a seed build's time)."""
+        return len({triple for graph in self.dataset.graphs() for triple in graph})
 
 
 @dataclass

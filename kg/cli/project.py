@@ -20,20 +20,27 @@ def build(root: Path, out: Path, no_validate: bool) -> None:
 
     Nothing is written unless validation passes, so OUT keeps its last good output.
     """
-    from kg.api import build_project, build_streamed, write_build
+    from kg.api import build_streamed, write_build
+    from kg.build.dataset import build as make
+    from kg.build.dataset import load_inputs, output_files
+    from kg.validate.checks import validate
 
     started = time.perf_counter()
+    files = None
     if no_validate:  # nothing to validate: the graphs are made and written one at a time
         result, report = build_streamed(root), None
     else:
-        result, report = build_project(root, check=True, cache=True)
+        result = make(load_inputs(root))
+        quads = result.sorted_quads()  # once: the findings' cache key and the files
+        report = validate(result, cache=True, quads=quads)
+        files = output_files(result, out, quads)
     if report is not None:
         if report.problems:
             click.echo(report.text(), err=True)
         if not report.conforms:
             click.echo(f"not written: {out} keeps its previous contents", err=True)
             sys.exit(1)
-    written = write_build(result, out)
+    written = write_build(result, out, files=files)
     stats = result.triple_count()
     click.echo(
         f"built {len(result.inputs.cases)} cases, {stats} triples "

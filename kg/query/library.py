@@ -18,6 +18,7 @@ rows (the differential tests check it), picked by `NamedQuery.text_for`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -153,6 +154,13 @@ def parse_header(name: str, text: str) -> NamedQuery:
 
 def named_queries() -> dict[str, NamedQuery]:
     """Every query of the library, by name, sorted."""
+    return dict(_library())
+
+
+@functools.cache
+def _library() -> dict[str, NamedQuery]:
+    """The library read once per process: it ships with the package (a build asks for
+    its queries ~50 times, and reading them each time was a tenth of a seed build)."""
     folder = resources.files("kg") / "queries"
     out = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
