@@ -19,7 +19,7 @@ import pytest
 from kg.build.dataset import build, load_inputs
 from kg.core.errors import KgError, option
 from kg.core.yamlstrict import load_yaml
-from kg.ingest import PLACEHOLDER, IngestReport, accept_drafts, ingest_notice
+from kg.ingest import PLACEHOLDER, IngestReport, accept_drafts, ingest_notice, ingester_for
 from kg.ingest.tag import Vocabulary
 from kg.ingest.text import read_notice, to_simplified
 from kg.ingest.units import (
@@ -812,3 +812,19 @@ def test_messages_name_settings_not_flags(project: Path) -> None:
 
 def _flag_style(name: str, value: str | None) -> str:
     return "--" + name.replace("_", "-")
+
+
+def test_copies_of_a_project_share_what_ingest_loads(tmp_path: Path):
+    """Projects whose vocabulary, places and evaluation set hold the same bytes share one
+    loaded tagger; an edit to any of them, in one project, is seen by that project alone."""
+    a, b = copy_inputs(tmp_path / "a"), copy_inputs(tmp_path / "b")
+    first = ingester_for(a)
+    assert ingester_for(b).tagger is first.tagger and ingester_for(b).root == b.resolve()
+    for edited in (
+        sorted((b / "data" / "vocab").glob("*.ttl"))[0],
+        b / "data/eval/mechanism-sentences.yaml",
+    ):
+        shared = ingester_for(b).tagger
+        edited.write_text(edited.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        assert ingester_for(b).tagger is not shared, edited.name
+        assert ingester_for(a).tagger is first.tagger
