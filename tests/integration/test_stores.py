@@ -196,9 +196,9 @@ def synthetic(tmp_path_factory) -> Path:
     return made_once(tmp_path_factory, "synthetic-150", _synthetic) / "p" / "build" / "kg.trig"
 
 
-def test_no_triple_sits_in_two_graphs(synthetic):
+def test_no_triple_sits_in_two_graphs(synthetic_stores):
     """A union default graph (Oxigraph) returns such a triple twice."""
-    dataset = MemoryStore.from_file(synthetic).dataset
+    dataset = synthetic_stores[0].store.dataset
     seen: dict = {}
     for graph in dataset.graphs():
         for triple in graph:
