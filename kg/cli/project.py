@@ -28,18 +28,17 @@ def build(root: Path, out: Path, no_validate: bool) -> None:
     started = time.perf_counter()
     files = None
     if no_validate:  # nothing to validate: the graphs are made and written one at a time
-        result, report = build_streamed(root), None
+        result = build_streamed(root)
     else:
         result = make(load_inputs(root))
         quads = result.sorted_quads()  # once: the findings' cache key and the files
         report = validate(result, cache=True, quads=quads)
-        files = output_files(result, out, quads)
-    if report is not None:
         if report.problems:
             click.echo(report.text(), err=True)
         if not report.conforms:
             click.echo(f"not written: {out} keeps its previous contents", err=True)
             sys.exit(1)
+        files = output_files(result, out, quads)
     written = write_build(result, out, files=files)
     stats = result.triple_count()
     click.echo(
