@@ -272,13 +272,14 @@ def run_project(
         key = inputs_key(root, project.inputs())
         graph_digest = manifest.value("graph", "digest")
         if force or graph_digest is None or not manifest.fresh("graph", key):
-            from kg.build.dataset import build, load_inputs, output_files
+            from kg.build.dataset import build_streamed, load_inputs, output_files
             from kg.outputs.figures import Drawer
             from kg.validate.checks import validate
 
             drawer = Drawer()  # readies matplotlib on the idle core while the graph is built
-            built = build(load_inputs(root))
-            quads = built.sorted_quads()  # once: for the findings' cache key and the files
+            # no rdflib dataset: the graphs' triples are kept for validation only (`kg build`)
+            built = build_streamed(load_inputs(root), keep_graphs=True)
+            quads = built.sorted_quads()
             staged: dict[str, list] = {}  # the files, rendered while SHACL runs in its child
 
             def stage(built) -> None:

@@ -127,20 +127,32 @@ class Build:
 
 @dataclass
 class StreamedBuild:
-    """A build kept only as its sorted quads (`build_streamed`): what is written, with
-    no rdflib dataset to validate or query. The record field of each node is kept."""
+    """A build kept as its sorted quads (`build_streamed`): what is written, with no
+    rdflib dataset to query. The record field of each node is kept, and with
+    `graphs` the triples of each named graph, which `union` gives to the checks that
+    need rdflib (SHACL and QC, when their findings are not cached)."""
 
     quads: serialize.Quads
     inputs: Inputs
     origins: dict[URIRef, tuple[str, str]] = field(default_factory=dict)
+    graphs: tuple[serialize.TripleSet, ...] | None = None
 
     def sorted_quads(self) -> serialize.Quads:
         return self.quads
+
+    def union(self) -> Graph:
+        """All triples in one rdflib graph, as `Build.union` gives them."""
+        if self.graphs is None:
+            raise ValueError("this build kept no triples: make it with keep_graphs=True")
+        return serialize.union_of(self.graphs)
 
     def triple_count(self) -> int:
         """Distinct triples of the union: the quads, since no triple sits in two graphs
         (bodies recur across sources, so they have a graph of their own)."""
         return self.quads.count
+
+
+AnyBuild = Build | StreamedBuild  # what validation and the writers accept
 
 
 def _lit(text: str, lang: str) -> list[Literal]:
@@ -445,14 +457,21 @@ def build(inputs: Inputs) -> Build:
     return result
 
 
-def build_streamed(inputs: Inputs) -> StreamedBuild:
+def build_streamed(inputs: Inputs, *, keep_graphs: bool = False) -> StreamedBuild:
     """`build`, one named graph at a time: each is turned into quads and dropped before
     the next is made, so a corpus whose rdflib dataset would not fit in memory (~2 KB a
-    triple: 100k cases are ~9.6 M triples) is built in one process. Same quads, same
-    bytes written; but nothing to validate (`kg build --no-validate` takes this path)."""
+    triple: 100k cases are ~9.6 M triples) is built in one process (`kg build
+    --no-validate`). Same quads, same bytes written.
+
+    With `keep_graphs` each graph's triples are kept as plain sets (a third of the cost
+    of rdflib's store), so the build can be validated: `kg build` and `kg run` take this
+    path, and make an rdflib graph (`StreamedBuild.union`) only when SHACL has to run."""
     origins: dict[URIRef, tuple[str, str]] = {}
     graphs = build_graphs(inputs, origins, serialize.TripleSet)
-    return StreamedBuild(serialize.quads_of(graphs), inputs, origins)
+    if not keep_graphs:
+        return StreamedBuild(serialize.quads_of(graphs), inputs, origins)
+    kept = tuple(graphs)
+    return StreamedBuild(serialize.quads_of(kept), inputs, origins, kept)
 
 
 def build_graphs(

@@ -24,9 +24,14 @@ from kg.core.terms import canonical_quads, to_oxigraph, to_rdflib
 
 def union(dataset: Dataset) -> Graph:
     """All named graphs merged into one graph with the project prefixes bound."""
+    return union_of(dataset.graphs())
+
+
+def union_of(graphs: Iterable[Graph | TripleSet]) -> Graph:
+    """The triples of `graphs` in one rdflib graph with the project prefixes bound."""
     graph = Graph()
     bind_prefixes(graph.namespace_manager)
-    for context in dataset.graphs():
+    for context in graphs:
         for triple in context:
             graph.add(triple)
     return graph

@@ -20,18 +20,17 @@ def build(root: Path, out: Path, no_validate: bool) -> None:
 
     Nothing is written unless validation passes, so OUT keeps its last good output.
     """
-    from kg.api import build_streamed, write_build
-    from kg.build.dataset import build as make
-    from kg.build.dataset import load_inputs, output_files
+    from kg.api import write_build
+    from kg.build.dataset import build_streamed, load_inputs, output_files
     from kg.validate.checks import validate
 
     started = time.perf_counter()
     files = None
-    if no_validate:  # nothing to validate: the graphs are made and written one at a time
-        result = build_streamed(root)
-    else:
-        result = make(load_inputs(root))
-        quads = result.sorted_quads()  # once: the findings' cache key and the files
+    # No rdflib dataset: its graphs are made as plain sets of triples, turned into quads,
+    # and kept only to be validated (in rdflib, only when SHACL's findings are not cached).
+    result = build_streamed(load_inputs(root), keep_graphs=not no_validate)
+    if not no_validate:
+        quads = result.sorted_quads()
         report = validate(result, cache=True, quads=quads)
         if report.problems:
             click.echo(report.text(), err=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from kg.build import serialize
 from kg.build.cache import code_digest, digest
-from kg.build.dataset import Build
+from kg.build.dataset import AnyBuild
 from kg.core.layout import CACHE_ENV, cache_dir
 from kg.core.textio import atomic_write_text
 
@@ -38,7 +38,7 @@ def folder(root: Path) -> Path:
     return cache_dir(root, "validate")
 
 
-def key(result: Build, quads: serialize.Quads | None = None) -> str:
+def key(result: AnyBuild, quads: serialize.Quads | None = None) -> str:
     """The digest of everything the findings depend on (see the module's docstring);
     `quads`, when given, are `result.sorted_quads()`, computed once by the caller."""
     paths = result.inputs.paths

@@ -15,7 +15,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from kg.build.dataset import Build, build, load_inputs
+from kg.build.dataset import AnyBuild, Build, build, load_inputs
 from kg.build.serialize import Quads
 from kg.core.errors import Problem
 from kg.core.isolate import start_isolated
@@ -61,7 +61,7 @@ class Report:
         return "\n".join(lines)
 
 
-def check_evidence(result: Build) -> tuple[list[Problem], int]:
+def check_evidence(result: AnyBuild) -> tuple[list[Problem], int]:
     """Every quote must occur verbatim in its case's source at its offsets."""
     problems, checked = [], 0
     sources = result.inputs.sources
@@ -113,7 +113,7 @@ def _relocate_hint(text: str, quote: str) -> str:
     return f"the quote occurs at start: {at}, end: {at + len(quote)}{more}"
 
 
-def _origin(result: Build, node: object) -> tuple[str, str]:
+def _origin(result: AnyBuild, node: object) -> tuple[str, str]:
     paths = result.inputs.paths
     if isinstance(node, URIRef):
         if node in result.origins:
@@ -133,7 +133,7 @@ def _origin(result: Build, node: object) -> tuple[str, str]:
     return "graph", str(node)
 
 
-def shacl_findings(result: Build, data: Graph) -> list[dict]:
+def shacl_findings(result: AnyBuild, data: Graph) -> list[dict]:
     """pySHACL over the whole graph: one plain record per result (see `shacl_problems`)."""
     import pyshacl  # heavy import, only when validating
 
@@ -168,7 +168,7 @@ def shacl_findings(result: Build, data: Graph) -> list[dict]:
     return findings
 
 
-def shacl_problems(result: Build, findings: list[dict]) -> list[Problem]:
+def shacl_problems(result: AnyBuild, findings: list[dict]) -> list[Problem]:
     """SHACL findings as problems that name the record file and field of their focus."""
     problems = []
     for found in findings:
@@ -186,12 +186,12 @@ def shacl_problems(result: Build, findings: list[dict]) -> list[Problem]:
     return problems
 
 
-def _queries(result: Build) -> list[Path]:
+def _queries(result: AnyBuild) -> list[Path]:
     folder = result.inputs.paths.qc
     return sorted(folder.glob("*.rq")) if folder.is_dir() else []
 
 
-def qc_findings(result: Build, data: Graph) -> dict[str, dict]:
+def qc_findings(result: AnyBuild, data: Graph) -> dict[str, dict]:
     """ODK-style quality-control queries, each of which must return zero rows: per query
     file name, its first 20 rows (terms shortened) or its syntax error.
 
@@ -214,7 +214,7 @@ def qc_findings(result: Build, data: Graph) -> dict[str, dict]:
     return findings
 
 
-def qc_problems(result: Build, findings: dict[str, dict]) -> list[Problem]:
+def qc_problems(result: AnyBuild, findings: dict[str, dict]) -> list[Problem]:
     problems = []
     for path in _queries(result):
         found = findings.get(path.name, {})
@@ -242,10 +242,10 @@ def _description(path: Path) -> str:
 
 
 def validate(
-    result: Build,
+    result: AnyBuild,
     *,
     cache: bool = False,
-    meanwhile: Callable[[Build], object] | None = None,
+    meanwhile: Callable[[AnyBuild], object] | None = None,
     quads: Quads | None = None,
 ) -> Report:
     """All checks; the report lists every finding rather than stopping at the first.
@@ -275,31 +275,32 @@ def validate(
     return report
 
 
-def _vocabulary_problems(result: Build, cache: bool) -> list[Problem]:
+def _vocabulary_problems(result: AnyBuild, cache: bool) -> list[Problem]:
     """The vocabulary lint's problems; with `cache`, kept under the digest of the
     vocabulary's files (compiling its 500 patterns takes 0.3 s of an edited `kg run`)."""
-    # Imported here: the lint brings networkx and the tagger's patterns (0.2 s), which a
-    # kept answer does not need.
+    folder = result.inputs.paths.vocab
+    if cache:
+        where = validate_cache.lint_folder(result.inputs.paths.root)
+        entry = validate_cache.vocabulary_key(folder)
+        kept = validate_cache.load(where, entry)
+        if kept is not None and isinstance(kept.get("vocabulary"), list):
+            try:
+                return [Problem(**found) for found in kept["vocabulary"]]
+            except TypeError:  # an entry of another shape: linted again, and kept anew
+                pass
+    # Imported only now: the lint brings networkx and the tagger (0.23 s), which a kept
+    # answer does not need.
     from kg.validate.vocabulary import check_vocabulary
 
-    folder = result.inputs.paths.vocab
-    if not cache:
-        return check_vocabulary(result.inputs.vocabulary, folder)
-    where = validate_cache.lint_folder(result.inputs.paths.root)
-    entry = validate_cache.vocabulary_key(folder)
-    kept = validate_cache.load(where, entry)
-    if kept is not None and isinstance(kept.get("vocabulary"), list):
-        try:
-            return [Problem(**found) for found in kept["vocabulary"]]
-        except TypeError:  # an entry of another shape: linted again, and kept anew
-            pass
     problems = check_vocabulary(result.inputs.vocabulary, folder)
+    if not cache:
+        return problems
     validate_cache.save(where, entry, {"vocabulary": [dataclasses.asdict(p) for p in problems]})
     return problems
 
 
 def _start_graph_findings(
-    result: Build, cache: bool, quads: Quads | None = None
+    result: AnyBuild, cache: bool, quads: Quads | None = None
 ) -> Callable[[], dict]:
     """The function that gives what SHACL and the QC queries found: kept in
     `kg.validate.cache` when this graph (with these shapes, queries and code) was

@@ -12,9 +12,10 @@ from click.testing import CliRunner
 
 import kg.validate.checks
 import kg.validate.vocabulary
+from kg.build.dataset import build, build_streamed, load_inputs
 from kg.cli import main
 from kg.validate import cache as validate_cache
-from kg.validate.checks import build_project
+from kg.validate.checks import build_project, validate
 
 # One more shape, which the seed breaks: measure 1 of case gd-b3-04 may have no ordinal.
 EXTRA_SHAPE = """
@@ -73,6 +74,32 @@ def test_a_hit_reports_what_a_full_run_reports_at_the_projects_own_paths(
     _no_shacl(monkeypatch)
     assert _validate(other) == (1, output.replace(str(project), str(other)))
     assert len(_entries(cache_dir)) == 1
+
+
+def test_a_build_without_an_rdflib_dataset_is_judged_as_one_with_it(project, cache_dir, tmp_path):
+    """`kg build` and `kg run` validate a streamed build (plain sets of triples; an rdflib
+    graph is made only when SHACL runs), `kg validate` an rdflib dataset: the same
+    graph, the same findings at the same record fields, computed or kept."""
+    with (project / "ontology" / "shapes.ttl").open("a", encoding="utf-8") as shapes:
+        shapes.write(EXTRA_SHAPE)
+    inputs = load_inputs(project)
+    whole, streamed = build(inputs), build_streamed(inputs, keep_graphs=True)
+    union = streamed.union()
+    assert set(union) == set(whole.union())
+    assert dict(union.namespaces()) == dict(whole.union().namespaces())
+    assert streamed.origins == whole.origins
+    expected = validate(whole).text()
+    assert "test shape: no ordinal" in expected and "gd-b3-04.yaml" in expected
+    assert validate(streamed).text() == expected
+    for _ in ("computed", "kept"):
+        assert validate(streamed, cache=True, quads=streamed.quads).text() == expected
+    assert len(_entries(cache_dir)) == 1
+    out = tmp_path / "build"
+    built = CliRunner().invoke(main, ["build", "--root", str(project), "--out", str(out)])
+    assert built.exit_code == 1 and expected in built.output, built.output
+    assert not out.exists()
+    with pytest.raises(ValueError, match="keep_graphs"):
+        build_streamed(inputs).union()
 
 
 def _key(root: Path) -> str:
