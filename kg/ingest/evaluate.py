@@ -80,18 +80,21 @@ def project_model(root: Path, concepts: Iterable[Concept]) -> LearnedModel | Non
     """The learned layer of the project at `root` (`kg.ingest.learned`), trained on the
     `dev` sentences of its evaluation set; None for a project without one."""
     from kg.core.layout import Project
-    from kg.ingest.learned import learned_model
+    from kg.ingest.learned import file_key, kept_for_file, learned_model
 
     path = Project(root).eval_sentences
     if not path.is_file():
         return None
     ids = frozenset(c.id for c in concepts)
+    key = file_key(path.read_bytes(), ids)
+    if (kept := kept_for_file(root, key)) is not None:  # these bytes were read before
+        return kept
     training = [
         (MechanismFinder.reading(s.text), s.gold)
         for s in load_sentences(path, ids)
         if s.split == "dev"
     ]
-    return learned_model(root, training, ids)
+    return learned_model(root, training, ids, key)
 
 
 def project_finder(root: Path, *, learned: bool = True) -> MechanismFinder:

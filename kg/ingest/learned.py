@@ -147,38 +147,76 @@ def train(sentences: Iterable[tuple[str, frozenset[str]]], concepts: Iterable[st
     )
 
 
-def learned_model(
-    root: Path, training: list[tuple[str, frozenset[str]]], concepts: Iterable[str]
-) -> LearnedModel | None:
-    """The model for these training sentences: kept from an earlier run, else fitted
-    and kept. None when there is nothing to learn from."""
-    if not training:
-        return None
+def _library() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        library = version("scikit-learn")  # not `import sklearn`: that takes 2 s
+        return version("scikit-learn")  # not `import sklearn`: that takes 2 s
     except PackageNotFoundError:
-        library = "absent"
+        return "absent"
+
+
+def learned_model(
+    root: Path,
+    training: list[tuple[str, frozenset[str]]],
+    concepts: Iterable[str],
+    file_key: str | None = None,
+) -> LearnedModel | None:
+    """The model for these training sentences: kept from an earlier run, else fitted
+    and kept. None when there is nothing to learn from. `file_key`, the digest of the
+    evaluation file the sentences came from (`file_key`), finds the model next time
+    without reading that file (`kept_for_file`)."""
+    if not training:
+        return None
     key = hashlib.sha256()
     for part in (
         str(_FORMAT),
         Path(__file__).read_text(encoding="utf-8"),
-        library,
+        _library(),
         json.dumps([[t, sorted(g)] for t, g in training], ensure_ascii=False),
         json.dumps(sorted(set(concepts))),
     ):
         key.update(part.encode("utf-8") + b"\0")
     folder = cache_dir(root, "tagger") / key.hexdigest()[:32]
-    if (kept := LearnedModel.load(folder)) is not None:
-        return kept
-    with _only_one(folder.with_suffix(".lock")):  # parallel runs fit it once
-        if (kept := LearnedModel.load(folder)) is not None:
-            return kept
-        model = train(training, concepts)
-        with contextlib.suppress(OSError):  # a read-only checkout: fitted again next time
-            model.save(folder)
+    if (model := LearnedModel.load(folder)) is None:
+        with _only_one(folder.with_suffix(".lock")):  # parallel runs fit it once
+            if (model := LearnedModel.load(folder)) is None:
+                model = train(training, concepts)
+                with contextlib.suppress(OSError):  # a read-only checkout: fitted next time
+                    model.save(folder)
+    if file_key is not None:
+        with contextlib.suppress(OSError):
+            atomic_write_text(_pointer(root, file_key), folder.name)
     return model
+
+
+def file_key(sentences: bytes, concepts: Iterable[str]) -> str:
+    """The digest of an evaluation file's bytes, the live concepts and the code that reads
+    the file and makes the training sentences (kg.core, kg.ingest): the name of the model
+    made from that file, found without parsing it (0.6 s of each ingest, for 650 KB)."""
+    package = Path(__file__).resolve().parents[1]
+    key = hashlib.sha256()
+    for part in (str(_FORMAT).encode(), _library().encode(), sentences):
+        key.update(part + b"\0")
+    key.update(json.dumps(sorted(set(concepts))).encode("utf-8") + b"\0")
+    for path in sorted([*package.glob("core/*.py"), *package.glob("ingest/*.py")]):
+        key.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return key.hexdigest()[:32]
+
+
+def kept_for_file(root: Path, key: str) -> LearnedModel | None:
+    """The model `learned_model` made from the file of `key` (`file_key`), if kept."""
+    try:
+        name = _pointer(root, key).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if re.fullmatch(r"[0-9a-f]{32}", name) is None:  # damaged: the file is read again
+        return None
+    return LearnedModel.load(cache_dir(root, "tagger") / name)
+
+
+def _pointer(root: Path, key: str) -> Path:
+    return cache_dir(root, "tagger") / f"file-{key}.txt"
 
 
 @contextlib.contextmanager

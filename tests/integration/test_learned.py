@@ -118,6 +118,36 @@ def test_the_held_out_sentences_never_train_the_model(tmp_path, monkeypatch, con
     assert any((tmp_path / "cache" / "tagger").iterdir())  # kept for the next run
 
 
+def test_the_bytes_of_an_evaluation_set_read_before_find_its_model_unread(
+    tmp_path, monkeypatch, concepts
+):
+    """The file is parsed once (0.6 s for the project's own); the same bytes find the
+    kept model again, an edit or a damaged pointer reads the file again."""
+    import kg.ingest.evaluate
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    dev = [("镇人大代表联络站每月接待群众。", "liaison-station")] * 2
+    dev += [("常委会听取县政府工作情况的报告。", "special-work-report")] * 2
+    body = "sentences:\n" + "".join(_entry(n, t, g, "dev") for n, (t, g) in enumerate(dev))
+    root = _project(tmp_path, body)
+    first = project_model(root, concepts)
+    reads = []
+    real = kg.ingest.evaluate.load_sentences
+    monkeypatch.setattr(
+        kg.ingest.evaluate, "load_sentences", lambda *a: reads.append(a) or real(*a)
+    )
+    again = project_model(root, concepts)
+    assert reads == [] and again is not None and first is not None
+    assert again.grams == first.grams and np.array_equal(again.weights, first.weights)
+    (pointer,) = (tmp_path / "cache" / "tagger").glob("file-*.txt")
+    pointer.write_text("../../elsewhere", encoding="utf-8")
+    assert project_model(root, concepts).grams == first.grams and len(reads) == 1
+    path = root / "data" / "eval" / "mechanism-sentences.yaml"
+    path.write_text(body + "# reviewed\n", encoding="utf-8")  # same sentences, new bytes
+    assert project_model(root, concepts).grams == first.grams and len(reads) == 2
+    assert project_model(root, concepts).grams == first.grams and len(reads) == 2
+
+
 def test_a_project_without_an_evaluation_set_has_rules_only(tmp_path):
     assert project_finder(_project(tmp_path, None)).learned is None
 
