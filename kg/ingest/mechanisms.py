@@ -74,11 +74,9 @@ if TYPE_CHECKING:
 GAP = r"[^,;。!?:\n]{0,8}?"  # `…` of a pattern: up to 8 characters inside one clause
 LONG_GAP = r"[^;。!?\n]{0,30}?"  # `……`: up to 30 characters inside one sentence
 NOISE = r"[A-Za-z ]{0,12}"  # Latin letters a mirror page may leave among the characters
-# The same noise kept out of IGNORECASE, which also folds four other letters onto
-# [A-Za-z] (İ ı ſ K) and makes the set a third as quick to compile (0.6 s of an ingest):
-# the two read the same text unless it holds one of those four.
-_CASED_NOISE = r"(?-i:[A-Za-z ]{0,12})"
-_FOLDED_ONTO_LATIN = frozenset("\u0130\u0131\u017f\u212a")
+# NOISE out of IGNORECASE, which also folds İ ı ſ K onto [A-Za-z]: the same matches in a
+# text without those four, compiled three times faster (0.6 s of an ingest)
+_CASED_NOISE, _FOLDED_ONTO_LATIN = r"(?-i:[A-Za-z ]{0,12})", frozenset("\u0130\u0131\u017f\u212a")
 NOISE_REACH = 60  # how far from its noise a tolerant hit's characters may lie
 # Pinyin or letters among the characters, or characters spaced out (听 取 和 审 议, as a
 # page's headline may be): the noise that the tolerant matching reads through.
@@ -136,17 +134,15 @@ class Match:
 
 
 @cache  # the finder, the lint and the exclusions compile the same 500 patterns (0.3 s)
-def compile_pattern(pattern: str, noisy: bool = False, cased: bool = False) -> re.Pattern:
+def compile_pattern(pattern: str, noise: str = "") -> re.Pattern:
     """A regular expression for the `rkg:pattern` syntax (see data/vocab/mechanisms.ttl):
     `…` a gap in the clause, `……` a longer gap in the sentence (both captured), `(a|b)`
     alternatives, `[set]` one or more of a set, and `a & b` parts found in either order
-    within one sentence (a frame: 居民…打分 & 打分…居民). With `noisy`, literal characters
-    also match as pinyin and with Latin letters between them (`tolerant`); `cased`: for a
-    text without the letters in `_FOLDED_ONTO_LATIN`, the same matches compiled faster."""
+    within one sentence (a frame: 居民…打分 & 打分…居民). With `noise` (NOISE or its cased
+    form), literal characters also match as pinyin, with that noise between them."""
     text = match_form(pattern)
-    noise = _CASED_NOISE if cased else NOISE
-    parts = [_pieces(part.strip(), noisy, noise) for part in text.split("&")]
-    join = noise.join if noisy else "".join
+    parts = [_pieces(part.strip(), noise) for part in text.split("&")]
+    join = noise.join if noise else "".join
     if len(parts) == 1:
         body = join(parts[0])
     else:
@@ -160,10 +156,10 @@ def compile_pattern(pattern: str, noisy: bool = False, cased: bool = False) -> r
             )
             for order in permutations(parts)
         )
-    return re.compile(body, re.IGNORECASE) if noisy else re.compile(body)
+    return re.compile(body, re.IGNORECASE) if noise else re.compile(body)
 
 
-def _pieces(text: str, noisy: bool, noise: str) -> list[str]:
+def _pieces(text: str, noise: str) -> list[str]:
     out, i = [], 0
     while i < len(text):
         ch = text[i]
@@ -174,22 +170,22 @@ def _pieces(text: str, noisy: bool, noise: str) -> list[str]:
         elif ch == "(":
             end = text.index(")", i)
             parts = text[i + 1 : end].split("|")
-            out.append("(?:" + "|".join(_part(p, noisy, noise) for p in parts) + ")")
+            out.append("(?:" + "|".join(_part(p, noise) for p in parts) + ")")
             i = end + 1
         elif ch == "[":
             end = text.index("]", i)
             out.append(f"[{text[i + 1 : end]}]+")
             i = end + 1
         else:
-            out.append(_literal_regex(ch, noisy))
+            out.append(_literal_regex(ch, bool(noise)))
             i += 1
     return out
 
 
-def _part(part: str, noisy: bool, noise: str) -> str:
+def _part(part: str, noise: str) -> str:
     if part.startswith("[") and part.endswith("]"):
         return f"[{part[1:-1]}]+"
-    return noise.join(_literal_regex(ch, noisy) for ch in part) if noisy else re.escape(part)
+    return noise.join(_literal_regex(ch, True) for ch in part) if noise else re.escape(part)
 
 
 def _literal_regex(ch: str, noisy: bool) -> str:
@@ -206,10 +202,8 @@ def _pinyin(char: str) -> str:
 
 
 @cache
-def tolerant(label: str, cased: bool = False) -> re.Pattern:
-    """`label` allowing pinyin for any character and Latin letters between characters
-    (`cased` as for `compile_pattern`)."""
-    noise = _CASED_NOISE if cased else NOISE
+def tolerant(label: str, noise: str = NOISE) -> re.Pattern:
+    """`label` allowing pinyin for any character and Latin letters between characters."""
     return re.compile(noise.join(_literal_regex(ch, True) for ch in label), re.IGNORECASE)
 
 
@@ -335,18 +329,18 @@ class MechanismFinder:
         )
         lowered = near.lower()
         present = cache(lambda ch: _present(ch, near, lowered))
-        cased = _FOLDED_ONTO_LATIN.isdisjoint(text[lo:hi])
+        noise = _CASED_NOISE if _FOLDED_ONTO_LATIN.isdisjoint(text[lo:hi]) else NOISE
         out = []
         for cid, label, required in self._tolerant:
             if not all(map(present, required)):
                 continue
-            for m in tolerant(label, cased).finditer(text, lo, hi):
+            for m in tolerant(label, noise).finditer(text, lo, hi):
                 if m.group(0) != label:  # exact hits are found above
                     out.append(Match(m.start(), m.end(), cid, f"noisy-match:{label}", label))
         for cid, pattern, required in self._noisy_patterns or ():
             if not all(map(present, required)):
                 continue
-            for m in compile_pattern(pattern, noisy=True, cased=cased).finditer(text, lo, hi):
+            for m in compile_pattern(pattern, noise).finditer(text, lo, hi):
                 if _NOISE_AMONG_CJK.search(m.group(0)):  # exact hits are found above
                     out.append(_pattern_match(m, cid, f"noisy-pattern:{pattern}"))
         return out
