@@ -45,7 +45,6 @@ neither; ingest keeps both as claims.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -57,6 +56,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS
 
 from kg.core.namespaces import MECH, RKG, SCHEME
+from kg.ingest import words
 from kg.ingest.contexts import (
     CONGRESS,
     ELSEWHERE,
@@ -265,13 +265,6 @@ def load_concepts(graph: Graph) -> list[Concept]:
     return out
 
 
-def _jieba_cut(text: str) -> list[str]:
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return list(jieba.cut(text, HMM=False))
-
-
 class MechanismFinder:
     """Every mechanism of the vocabulary that a span of text names (see the module doc)."""
 
@@ -400,7 +393,7 @@ class MechanismFinder:
         a = max(lo, match.start - 6)
         b = min(hi, match.end + 6)
         edges, pos = set(), a
-        for word in _jieba_cut(text[a:b]):
+        for word in words.cut(text[a:b]):
             edges.add(pos)
             pos += len(word)
         edges.add(pos)
