@@ -4,6 +4,7 @@ a damaged or foreign file is not trusted, and without one jieba loads as usual."
 from __future__ import annotations
 
 import random
+import tempfile
 from pathlib import Path
 
 import jieba
@@ -84,3 +85,10 @@ def test_with_nowhere_to_keep_the_file_jieba_loads_its_own(fresh, monkeypatch):
     monkeypatch.setattr(words, "_write", full_disk)
     assert words.cut("代表咨询问题") == list(jieba.cut("代表咨询问题", HMM=False))
     assert isinstance(words._tokenizer().FREQ, dict) and not fresh.exists()
+
+
+def test_the_file_follows_the_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    assert words._path().parent == tmp_path / "words"
+    monkeypatch.delenv("KG_CACHE_DIR")
+    assert words._path().parent == Path(tempfile.gettempdir())
