@@ -160,12 +160,12 @@ def learned_model(
     root: Path,
     training: list[tuple[str, frozenset[str]]],
     concepts: Iterable[str],
-    file_key: str | None = None,
+    source_key: str | None = None,
 ) -> LearnedModel | None:
     """The model for these training sentences: kept from an earlier run, else fitted
-    and kept. None when there is nothing to learn from. `file_key`, the digest of the
-    evaluation file the sentences came from (`file_key`), finds the model next time
-    without reading that file (`kept_for_file`)."""
+    and kept. None when there is nothing to learn from. `source_key`, the `file_key` of
+    the evaluation file the sentences came from, finds the model next time without
+    reading that file (`kept_for_file`)."""
     if not training:
         return None
     key = hashlib.sha256()
@@ -184,9 +184,9 @@ def learned_model(
                 model = train(training, concepts)
                 with contextlib.suppress(OSError):  # a read-only checkout: fitted next time
                     model.save(folder)
-    if file_key is not None:
+    if source_key is not None:
         with contextlib.suppress(OSError):
-            atomic_write_text(_pointer(root, file_key), folder.name)
+            atomic_write_text(_pointer(root, source_key), folder.name)
     return model
 
 

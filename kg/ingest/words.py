@@ -37,7 +37,7 @@ class _Frequencies:
 
     def _connection(self) -> sqlite3.Connection:
         if getattr(self._local, "pid", None) != os.getpid():
-            self._local.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self._local.db = sqlite3.connect(_read_only(self.path), uri=True)
             self._local.pid = os.getpid()
         return self._local.db
 
@@ -60,6 +60,10 @@ class _Frequencies:
         return found
 
 
+def _read_only(path: Path) -> str:
+    return f"{path.resolve().as_uri()}?mode=ro"  # as_uri: a ? or # in a folder name is quoted
+
+
 def _path() -> Path:
     """$KG_CACHE_DIR/words/, when set (the test suite's), else jieba's own folder."""
     import jieba
@@ -74,7 +78,7 @@ def _usable(path: Path) -> int | None:
     try:
         if path.stat().st_uid != os.getuid():
             return None
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        with contextlib.closing(sqlite3.connect(_read_only(path), uri=True)) as db:
             row = db.execute("SELECT total FROM meta").fetchone()
     except (OSError, sqlite3.Error):
         return None

@@ -24,7 +24,7 @@ def _at(path: Path, monkeypatch) -> Path:
 
 @pytest.fixture
 def fresh(tmp_path, monkeypatch) -> Path:
-    yield _at(tmp_path / "words.sqlite", monkeypatch)
+    yield _at(tmp_path / "a ?#% folder" / "words.sqlite", monkeypatch)  # quoted as a URI
     words._tokenizer.cache_clear()
 
 
@@ -66,9 +66,11 @@ def test_the_words_are_jiebas(shared):
 
 
 def test_a_damaged_file_is_made_again(fresh):
+    fresh.parent.mkdir()
     fresh.write_bytes(b"not a database")
     assert words.cut("代表咨询问题") == list(jieba.cut("代表咨询问题", HMM=False))
     assert words._usable(fresh) == jieba.dt.total
+    assert isinstance(words._tokenizer().FREQ, words._Frequencies)
 
 
 def test_a_file_of_another_user_is_not_read(shared, monkeypatch):
