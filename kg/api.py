@@ -137,6 +137,18 @@ def build_project(
     return build_and_validate(Path(root), check=check, cache=cache, meanwhile=meanwhile)
 
 
+def validate_project(root: Path | str = ".", *, cache: bool = True) -> Report:
+    """Validate a project as `kg validate` does, on the build `kg build` makes: its graphs
+    as plain sets of triples, an rdflib graph only when SHACL has to run; the findings
+    are reused for a graph validated before unless `cache` is False. Nothing is written."""
+    from kg.build.dataset import build_streamed as streamed
+    from kg.build.dataset import load_inputs
+    from kg.validate.checks import validate
+
+    result = streamed(load_inputs(Path(root)), keep_graphs=True)
+    return validate(result, cache=cache, quads=result.sorted_quads())
+
+
 def build_streamed(root: Path | str = ".") -> StreamedBuild:
     """Build a project's dataset without validating it, one named graph at a time and
     kept as sorted quads only: for a corpus too big to hold in rdflib (`kg build

@@ -88,10 +88,9 @@ def run(root: Path, out: Path, force: bool) -> None:
 @ROOT_OPTION
 def validate(root: Path) -> None:
     """Check records, evidence quotes, SHACL shapes and QC queries; exit 1 on any error."""
-    from kg.api import build_project
+    from kg.api import validate_project
 
-    _, report = build_project(root, check=True, cache=True)
-    assert report is not None
+    report = validate_project(root)
     click.echo(report.text())
     if not report.conforms:
         sys.exit(1)

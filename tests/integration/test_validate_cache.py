@@ -77,9 +77,10 @@ def test_a_hit_reports_what_a_full_run_reports_at_the_projects_own_paths(
 
 
 def test_a_build_without_an_rdflib_dataset_is_judged_as_one_with_it(project, cache_dir, tmp_path):
-    """`kg build` and `kg run` validate a streamed build (plain sets of triples; an rdflib
-    graph is made only when SHACL runs), `kg validate` an rdflib dataset: the same
-    graph, the same findings at the same record fields, computed or kept."""
+    """`kg build`, `kg run` and `kg validate` validate a streamed build (plain sets of
+    triples; an rdflib graph is made only when SHACL runs), `build_project` an rdflib
+    dataset: the same graph, the same findings at the same record fields, computed or
+    kept."""
     with (project / "ontology" / "shapes.ttl").open("a", encoding="utf-8") as shapes:
         shapes.write(EXTRA_SHAPE)
     inputs = load_inputs(project)
@@ -98,6 +99,7 @@ def test_a_build_without_an_rdflib_dataset_is_judged_as_one_with_it(project, cac
     built = CliRunner().invoke(main, ["build", "--root", str(project), "--out", str(out)])
     assert built.exit_code == 1 and expected in built.output, built.output
     assert not out.exists()
+    assert _validate(project) == (1, expected + "\n")
     with pytest.raises(ValueError, match="keep_graphs"):
         build_streamed(inputs).union()
 
