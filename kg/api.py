@@ -137,16 +137,19 @@ def build_project(
     return build_and_validate(Path(root), check=check, cache=cache, meanwhile=meanwhile)
 
 
-def validate_project(root: Path | str = ".", *, cache: bool = True) -> Report:
-    """Validate a project as `kg validate` does, on the build `kg build` makes: its graphs
-    as plain sets of triples, an rdflib graph only when SHACL has to run; the findings
-    are reused for a graph validated before unless `cache` is False. Nothing is written."""
+def build_checked(
+    root: Path | str = ".", *, meanwhile: Callable[[StreamedBuild], object] | None = None
+) -> tuple[StreamedBuild, Report]:
+    """The build `kg build`, `kg run` and `kg validate` make and validate: its graphs as
+    plain sets of triples and its sorted quads, with an rdflib graph made only when SHACL
+    has to run (the findings of a graph validated before are reused, `kg.validate.cache`);
+    `meanwhile` as for `build_project`. Nothing is written: see `write_build`."""
     from kg.build.dataset import build_streamed as streamed
     from kg.build.dataset import load_inputs
     from kg.validate.checks import validate
 
     result = streamed(load_inputs(Path(root)), keep_graphs=True)
-    return validate(result, cache=cache, quads=result.sorted_quads())
+    return result, validate(result, cache=True, meanwhile=meanwhile)
 
 
 def build_streamed(root: Path | str = ".") -> StreamedBuild:
@@ -284,20 +287,16 @@ def run_project(
         key = inputs_key(root, project.inputs())
         graph_digest = manifest.value("graph", "digest")
         if force or graph_digest is None or not manifest.fresh("graph", key):
-            from kg.build.dataset import build_streamed, load_inputs, output_files
+            from kg.build.dataset import output_files
             from kg.outputs.figures import Drawer
-            from kg.validate.checks import validate
 
             drawer = Drawer()  # readies matplotlib on the idle core while the graph is built
-            # no rdflib dataset: the graphs' triples are kept for validation only (`kg build`)
-            built = build_streamed(load_inputs(root), keep_graphs=True)
-            quads = built.sorted_quads()
             staged: dict[str, list] = {}  # the files, rendered while SHACL runs in its child
 
             def stage(built) -> None:
-                staged["f"] = output_files(built, out, quads)
+                staged["f"] = output_files(built, out)
 
-            report = validate(built, cache=True, meanwhile=stage, quads=quads)
+            built, report = build_checked(root, meanwhile=stage)
             result.report = report
             if not report.conforms:
                 return result

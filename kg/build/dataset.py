@@ -526,12 +526,9 @@ def _copy(src: Graph, dst: Graph) -> Graph:
     return dst
 
 
-def output_files(
-    result: Build | StreamedBuild, out: Path, quads: serialize.Quads | None = None
-) -> list[tuple[Path, bytes]]:
-    """The files `kg build` writes, fully rendered in memory before anything is written;
-    `quads`, when given, are `result.sorted_quads()`, computed once by the caller."""
-    quads = quads if quads is not None else result.sorted_quads()
+def output_files(result: AnyBuild, out: Path) -> list[tuple[Path, bytes]]:
+    """The files `kg build` writes, fully rendered in memory before anything is written."""
+    quads = result.sorted_quads()
     return [
         (out / "kg.ttl", serialize.write_quads(quads, "ttl")),
         (out / "kg.trig", serialize.write_quads(quads, "trig")),

@@ -20,25 +20,19 @@ def build(root: Path, out: Path, no_validate: bool) -> None:
 
     Nothing is written unless validation passes, so OUT keeps its last good output.
     """
-    from kg.api import write_build
-    from kg.build.dataset import build_streamed, load_inputs, output_files
-    from kg.validate.checks import validate
+    from kg.api import build_checked, build_streamed, write_build
 
     started = time.perf_counter()
-    files = None
-    # No rdflib dataset: its graphs are made as plain sets of triples, turned into quads,
-    # and kept only to be validated (in rdflib, only when SHACL's findings are not cached).
-    result = build_streamed(load_inputs(root), keep_graphs=not no_validate)
-    if not no_validate:
-        quads = result.sorted_quads()
-        report = validate(result, cache=True, quads=quads)
+    if no_validate:  # nothing to validate: the graphs are made and written one at a time
+        result = build_streamed(root)
+    else:
+        result, report = build_checked(root)
         if report.problems:
             click.echo(report.text(), err=True)
         if not report.conforms:
             click.echo(f"not written: {out} keeps its previous contents", err=True)
             sys.exit(1)
-        files = output_files(result, out, quads)
-    written = write_build(result, out, files=files)
+    written = write_build(result, out)
     stats = result.triple_count()
     click.echo(
         f"built {len(result.inputs.cases)} cases, {stats} triples "
@@ -88,9 +82,9 @@ def run(root: Path, out: Path, force: bool) -> None:
 @ROOT_OPTION
 def validate(root: Path) -> None:
     """Check records, evidence quotes, SHACL shapes and QC queries; exit 1 on any error."""
-    from kg.api import validate_project
+    from kg.api import build_checked
 
-    report = validate_project(root)
+    _, report = build_checked(root)
     click.echo(report.text())
     if not report.conforms:
         sys.exit(1)

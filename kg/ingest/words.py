@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from kg.core.layout import CACHE_ENV
+from kg.core.textio import atomic_write_bytes
 
 _FORMAT = 1
 
@@ -87,19 +88,15 @@ def _usable(path: Path) -> int | None:
 
 def _write(path: Path, tokenizer) -> None:
     """The dictionary jieba loaded into `tokenizer`, written whole or not at all."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with contextlib.closing(sqlite3.connect(":memory:")) as db:
+        db.execute("CREATE TABLE freq (w TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
+        db.execute("CREATE TABLE meta (total INTEGER)")
+        db.executemany("INSERT INTO freq VALUES (?, ?)", tokenizer.FREQ.items())
+        db.execute("INSERT INTO meta VALUES (?)", (tokenizer.total,))
+        db.commit()
+        data = db.serialize()
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with contextlib.closing(sqlite3.connect(temporary)) as db:
-            db.execute("CREATE TABLE freq (w TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
-            db.execute("CREATE TABLE meta (total INTEGER)")
-            db.executemany("INSERT INTO freq VALUES (?, ?)", tokenizer.FREQ.items())
-            db.execute("INSERT INTO meta VALUES (?)", (tokenizer.total,))
-            db.commit()
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+    atomic_write_bytes(path, data)
 
 
 @cache

@@ -38,13 +38,11 @@ def folder(root: Path) -> Path:
     return cache_dir(root, "validate")
 
 
-def key(result: AnyBuild, quads: serialize.Quads | None = None) -> str:
-    """The digest of everything the findings depend on (see the module's docstring);
-    `quads`, when given, are `result.sorted_quads()`, computed once by the caller."""
+def key(result: AnyBuild) -> str:
+    """The digest of everything the findings depend on (see the module's docstring)."""
     paths = result.inputs.paths
     parts: list[str | bytes] = ["validate", str(_FORMAT), code_digest()]
-    quads = quads if quads is not None else result.sorted_quads()
-    parts.append(serialize.write_quads(quads, "nq"))
+    parts.append(serialize.write_quads(result.sorted_quads(), "nq"))
     parts.append(paths.shapes.read_bytes())
     queries = sorted(paths.qc.glob("*.rq")) if paths.qc.is_dir() else []
     for query in queries:

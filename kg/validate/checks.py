@@ -16,7 +16,6 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from kg.build.dataset import AnyBuild, Build, build, load_inputs
-from kg.build.serialize import Quads
 from kg.core.errors import Problem
 from kg.core.isolate import start_isolated
 from kg.core.layout import Project
@@ -246,18 +245,16 @@ def validate(
     *,
     cache: bool = False,
     meanwhile: Callable[[AnyBuild], object] | None = None,
-    quads: Quads | None = None,
 ) -> Report:
     """All checks; the report lists every finding rather than stopping at the first.
 
     With `cache`, SHACL and the QC queries are not run again on a graph they already
     judged (`kg.validate.cache`); the checks of records and quotes always run.
     `meanwhile(result)` is called while SHACL runs in its child: work that waits for
-    the verdict anyway (`kg run` renders the output files then). `quads`, when given, are
-    `result.sorted_quads()`, which the caller also needs (the cache's key is made of them).
+    the verdict anyway (`kg run` renders the output files then).
     """
     report = Report()
-    pending = _start_graph_findings(result, cache, quads)  # SHACL runs meanwhile, in a child
+    pending = _start_graph_findings(result, cache)  # SHACL runs meanwhile, in a child
     report.problems += _vocabulary_problems(result, cache)
     evidence, report.checked_spans = check_evidence(result)
     report.problems += evidence
@@ -299,16 +296,14 @@ def _vocabulary_problems(result: AnyBuild, cache: bool) -> list[Problem]:
     return problems
 
 
-def _start_graph_findings(
-    result: AnyBuild, cache: bool, quads: Quads | None = None
-) -> Callable[[], dict]:
+def _start_graph_findings(result: AnyBuild, cache: bool) -> Callable[[], dict]:
     """The function that gives what SHACL and the QC queries found: kept in
     `kg.validate.cache` when this graph (with these shapes, queries and code) was
     validated before; else pySHACL starts now in a forked child (0.6 s for the seed, the
     longest check) while this process runs the QC queries and the other checks."""
     if cache:
         where = validate_cache.folder(result.inputs.paths.root)
-        entry = validate_cache.key(result, quads)
+        entry = validate_cache.key(result)
         if (kept := validate_cache.load(where, entry)) is not None:
             return lambda: kept
     data = result.union()  # made once: the child inherits it

@@ -93,7 +93,7 @@ def test_a_build_without_an_rdflib_dataset_is_judged_as_one_with_it(project, cac
     assert "test shape: no ordinal" in expected and "gd-b3-04.yaml" in expected
     assert validate(streamed).text() == expected
     for _ in ("computed", "kept"):
-        assert validate(streamed, cache=True, quads=streamed.quads).text() == expected
+        assert validate(streamed, cache=True).text() == expected
     assert len(_entries(cache_dir)) == 1
     out = tmp_path / "build"
     built = CliRunner().invoke(main, ["build", "--root", str(project), "--out", str(out)])
