@@ -363,29 +363,36 @@ def _in_thread(fn):
     return thread, box
 
 
-@pytest.mark.parametrize("heavy", [CARTESIAN, REGEX_BOMB], ids=["cartesian", "regex"])
-def test_runaway_query_is_cancelled_while_others_are_answered(strict, heavy):
-    thread, box = _in_thread(lambda: get(strict, heavy))
+def _answered_during(srv, heavy: str, quick: str):
+    """`quick`'s reply, asked from a second client 0.2 s after `heavy`, which runs to the
+    server's deadline; whether it came while the heavy reply had not (the runaway held no
+    one up: an order of events, not a time a loaded machine could miss); the heavy box."""
+    thread, box = _in_thread(lambda: get(srv, heavy))
     time.sleep(0.2)  # the heavy query is running now
-    started = time.perf_counter()
-    status, _, body = get(strict, "SELECT ?c WHERE { ?c a rkg:InnovationCase } LIMIT 3")
-    quick = time.perf_counter() - started
+    reply = get(srv, quick)
+    during = thread.is_alive()
+    thread.join(15)
+    return reply, during, box
+
+
+# On the 5 s servers: a quick answer under load once took 1.09 s, so with a 1 s deadline
+# the order of the two replies would be the machine's, not the server's.
+@pytest.mark.parametrize("heavy", [CARTESIAN, REGEX_BOMB], ids=["cartesian", "regex"])
+def test_runaway_query_is_cancelled_while_others_are_answered(server, heavy):
+    quick = "SELECT ?c WHERE { ?c a rkg:InnovationCase } LIMIT 3"
+    (status, _, body), during, box = _answered_during(server, heavy, quick)
     assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 3
-    assert quick < 1.0
-    thread.join(10)
+    assert during
     doc = error_of(*box["result"], 503)
-    assert "did not finish within 1 s and was cancelled" in doc["error"]
-    assert 0.9 < box["elapsed"] < 3.0
-    assert not strict.children.pids()  # the child was killed and reaped
+    assert "did not finish within 5 s and was cancelled" in doc["error"]
+    assert 4.9 < box["elapsed"] < 7.0
+    assert not server.children.pids()  # the child was killed and reaped
 
 
-def test_runaway_query_on_oxigraph(oxigraph):
-    thread, box = _in_thread(lambda: get(oxigraph, CARTESIAN))
-    time.sleep(0.2)
-    started = time.perf_counter()
-    assert get(oxigraph, "ASK { ?c a rkg:InnovationCase }")[0] == 200
-    assert time.perf_counter() - started < 1.0
-    thread.join(10)
+def test_runaway_query_on_oxigraph(patient_oxigraph):
+    ask = "ASK { ?c a rkg:InnovationCase }"
+    (status, _, _), during, box = _answered_during(patient_oxigraph, CARTESIAN, ask)
+    assert status == 200 and during
     error_of(*box["result"], 503)
 
 
